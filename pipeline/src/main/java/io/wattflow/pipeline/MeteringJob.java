@@ -1,0 +1,122 @@
+package io.wattflow.pipeline;
+
+import io.wattflow.pipeline.reading.IntervalReading;
+import io.wattflow.pipeline.reading.ParseAndValidate;
+import io.wattflow.pipeline.reading.RawReading;
+import io.wattflow.pipeline.reading.RawReadingDeserializer;
+import io.wattflow.pipeline.reading.Rejection;
+import io.wattflow.pipeline.sink.DeadLetterSerializer;
+import io.wattflow.pipeline.sink.InfluxDbSink;
+import io.wattflow.pipeline.sink.UsageTableSink;
+import io.wattflow.pipeline.usage.MeterUsage;
+import io.wattflow.pipeline.usage.UsageBucket;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.connector.base.DeliveryGuarantee;
+import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+
+/**
+ * The metering job: readings from Kafka, validated, deduplicated and summed per meter into 15-minute buckets,
+ * written to PostgreSQL (billing truth) and InfluxDB (dashboards); rejects to the dead-letter topic.
+ *
+ * <pre>
+ * Kafka readings -> Parse and validate -> keyBy(meter) -> Meter usage -> usage_15m (JDBC upsert)
+ *                          |                                 |      \-> InfluxDB (energy)
+ *                          \--------- rejected --------------+-> readings.dlq (exactly-once)
+ * </pre>
+ */
+public final class MeteringJob {
+
+    private MeteringJob() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        PipelineConfig config;
+        try {
+            config = PipelineConfig.fromArgs(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("wattflow-metering: " + e.getMessage());
+            throw e;
+        }
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration());
+        configure(env, config);
+        DataStream<RawReading> readings = env
+                .fromSource(kafkaSource(config), WatermarkStrategy.noWatermarks(), "Kafka readings")
+                .uid("kafka-readings-source");
+        build(readings, config, productionSinks(config));
+        env.execute(config.get(PipelineConfig.JOB_NAME));
+    }
+
+    /** The topology, top to bottom. Sources and sinks are passed in. */
+    public static void build(DataStream<RawReading> readings, PipelineConfig config, Sinks sinks) {
+        SingleOutputStreamOperator<IntervalReading> valid = readings
+                .process(new ParseAndValidate(config.readingRules()))
+                .uid("parse-and-validate").name("Parse and validate");
+
+        SingleOutputStreamOperator<UsageBucket> buckets = valid
+                .keyBy(reading -> reading.meterId)
+                .process(new MeterUsage(config.readingRules().latenessHorizon(), config.readingRules().maxInterval()))
+                .uid("meter-usage").name("Deduplicate and sum per meter and bucket");
+
+        buckets.sinkTo(sinks.usageTable()).uid("usage-table-sink").name("usage_15m (PostgreSQL)");
+        buckets.sinkTo(sinks.timeSeries()).uid("influxdb-sink").name("energy (InfluxDB)");
+
+        DataStream<Rejection> rejected = valid.getSideOutput(ParseAndValidate.REJECTED)
+                .union(buckets.getSideOutput(ParseAndValidate.REJECTED));
+        rejected.sinkTo(sinks.deadLetters()).uid("dead-letter-sink").name("readings.dlq (Kafka)");
+    }
+
+    /** Exactly-once checkpoints, and no Kryo: every type must have an explicit serializer. */
+    public static void configure(StreamExecutionEnvironment env, PipelineConfig config) {
+        env.enableCheckpointing(config.checkpointInterval().toMillis(), CheckpointingMode.EXACTLY_ONCE);
+        env.getCheckpointConfig().setMinPauseBetweenCheckpoints(Math.min(1000, config.checkpointInterval().toMillis() / 2));
+    }
+
+    public static Configuration flinkConfiguration() {
+        Configuration configuration = new Configuration();
+        configuration.set(PipelineOptions.GENERIC_TYPES, false);
+        return configuration;
+    }
+
+    static KafkaSource<RawReading> kafkaSource(PipelineConfig config) {
+        return KafkaSource.<RawReading>builder()
+                .setBootstrapServers(config.get(PipelineConfig.KAFKA_BOOTSTRAP))
+                .setTopics(config.get(PipelineConfig.READINGS_TOPIC))
+                .setGroupId(config.get(PipelineConfig.GROUP_ID))
+                // First start reads the topic from the beginning; afterwards the checkpointed offsets rule.
+                .setStartingOffsets(OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST))
+                .setDeserializer(new RawReadingDeserializer())
+                .setProperty("isolation.level", "read_committed")
+                .setProperty("partition.discovery.interval.ms", "60000")
+                .build();
+    }
+
+    public static Sinks productionSinks(PipelineConfig config) {
+        String password = config.postgresPassword();
+        return new Sinks(
+                UsageTableSink.create(config.get(PipelineConfig.POSTGRES_URL), config.get(PipelineConfig.POSTGRES_USER),
+                        password, config.batchSize(), config.batchInterval().toMillis()),
+                new InfluxDbSink(new InfluxDbSink.Settings(config.get(PipelineConfig.INFLUX_URL), config.influxToken(),
+                        config.get(PipelineConfig.INFLUX_ORG), config.get(PipelineConfig.INFLUX_BUCKET), config.batchSize(),
+                        config.batchInterval().toMillis())),
+                deadLetterSink(config));
+    }
+
+    static KafkaSink<Rejection> deadLetterSink(PipelineConfig config) {
+        return KafkaSink.<Rejection>builder()
+                .setBootstrapServers(config.get(PipelineConfig.KAFKA_BOOTSTRAP))
+                .setRecordSerializer(new DeadLetterSerializer(config.get(PipelineConfig.DEAD_LETTER_TOPIC)))
+                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                .setTransactionalIdPrefix(config.get(PipelineConfig.TRANSACTIONAL_ID_PREFIX))
+                .setProperty("transaction.timeout.ms", Long.toString(config.transactionTimeout().toMillis()))
+                .build();
+    }
+}

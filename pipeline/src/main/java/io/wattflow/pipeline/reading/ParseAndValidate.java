@@ -1,0 +1,47 @@
+package io.wattflow.pipeline.reading;
+
+import java.util.EnumMap;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/** Parses each record; valid readings go on, everything else to the {@link #REJECTED} side output with its reason. */
+public class ParseAndValidate extends ProcessFunction<RawReading, IntervalReading> {
+    private static final long serialVersionUID = 1L;
+
+    public static final OutputTag<Rejection> REJECTED = new OutputTag<>("rejected") {
+    };
+
+    private final ReadingParser parser;
+    private transient Counter readingsIn;
+    private transient Map<RejectionReason, Counter> rejectedByReason;
+
+    public ParseAndValidate(ReadingParser.ReadingRules rules) {
+        this.parser = new ReadingParser(rules);
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        var metrics = getRuntimeContext().getMetricGroup();
+        readingsIn = metrics.counter("readingsIn");
+        rejectedByReason = new EnumMap<>(RejectionReason.class);
+        for (RejectionReason reason : RejectionReason.values()) {
+            rejectedByReason.put(reason, metrics.addGroup("reason", reason.code()).counter("readingsRejected"));
+        }
+    }
+
+    @Override
+    public void processElement(RawReading raw, Context context, Collector<IntervalReading> out) {
+        readingsIn.inc();
+        ReadingParser.Result result = parser.parse(raw);
+        if (result.reading() != null) {
+            out.collect(result.reading());
+        } else {
+            rejectedByReason.get(RejectionReason.valueOf(result.rejection().reason.toUpperCase(java.util.Locale.ROOT))).inc();
+            context.output(REJECTED, result.rejection());
+        }
+    }
+}

@@ -1,0 +1,311 @@
+package io.wattflow.stack;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * A Flink standalone session cluster assembled from Maven artifacts (Maven Central has no flink-dist):
+ * one JobManager and {@link #TASK_MANAGERS} TaskManagers, each its own JVM, started the way Flink's own
+ * scripts start them (memory flags from BashJavaUtils, the JDK 17 module options of {@code env.java.opts.all}).
+ */
+public final class FlinkCluster {
+    public static final int TASK_MANAGERS = 2;
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final String RESULT_PREFIX = "BASH_JAVA_UTILS_EXEC_RESULT:";
+
+    private final StackLayout layout;
+    private final int restPort;
+    private final Path flinkHome;
+
+    public FlinkCluster(StackLayout layout, int restPort) {
+        this.layout = layout;
+        this.restPort = restPort;
+        this.flinkHome = layout.home().resolve("flink");
+    }
+
+    public String restUrl() {
+        return "http://" + Ports.HOST + ":" + restPort;
+    }
+
+    public Path confDir() {
+        return flinkHome.resolve("conf");
+    }
+
+    public Path checkpointDir() {
+        return flinkHome.resolve("checkpoints");
+    }
+
+    public Path savepointDir() {
+        return flinkHome.resolve("savepoints");
+    }
+
+    public ManagedProcess jobManager() {
+        return flinkProcess("flink-jobmanager");
+    }
+
+    public ManagedProcess taskManager(int index) {
+        return flinkProcess("flink-taskmanager-" + index);
+    }
+
+    private ManagedProcess flinkProcess(String name) {
+        return new ManagedProcess(name, layout.runDir(), layout.logDir().resolve(name + ".out"), layout.logDir().resolve(name + ".log"));
+    }
+
+    public List<ManagedProcess> processes() {
+        List<ManagedProcess> all = new ArrayList<>();
+        all.add(jobManager());
+        for (int i = 1; i <= TASK_MANAGERS; i++) {
+            all.add(taskManager(i));
+        }
+        return all;
+    }
+
+    /** Starts whatever is not running: the JobManager first, then each missing TaskManager. */
+    public void start(boolean detached) {
+        writeConfiguration();
+        ManagedProcess jobManager = jobManager();
+        if (!jobManager.isRunning()) {
+            Ports.requireFree(restPort, "the Flink REST API and web UI", "WATTFLOW_FLINK_PORT");
+            List<String> command = command(jobManager, "GET_JM_RESOURCE_PARAMS",
+                    "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
+                    List.of("--configDir", confDir().toString(), "--executionMode", "cluster"), Map.of());
+            jobManager.start(command, environment(), flinkHome, detached);
+            jobManager.awaitReady(() -> get("/overview") != null, Duration.ofSeconds(120), "REST answering at " + restUrl());
+        }
+        for (int i = 1; i <= TASK_MANAGERS; i++) {
+            ManagedProcess taskManager = taskManager(i);
+            if (taskManager.isRunning()) {
+                continue;
+            }
+            String resourceId = "wattflow-tm-" + i + "-" + System.currentTimeMillis();
+            List<String> command = command(taskManager, "GET_TM_RESOURCE_PARAMS",
+                    "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
+                    List.of("--configDir", confDir().toString()),
+                    Map.of("taskmanager.resource-id", resourceId));
+            taskManager.start(command, environment(), flinkHome, detached);
+            taskManager.awaitReady(() -> {
+                String body = get("/taskmanagers");
+                return body != null && body.contains(resourceId);
+            }, Duration.ofSeconds(120), "registered with the JobManager");
+        }
+    }
+
+    public void stop() {
+        List<ManagedProcess> all = processes();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            all.get(i).stop(Duration.ofSeconds(20));
+        }
+    }
+
+    /** The configuration the cluster runs with: flink-conf/ with the keys the launcher owns set for this stack. */
+    void writeConfiguration() {
+        Map<String, String> owned = new LinkedHashMap<>();
+        owned.put("rest.port", Integer.toString(restPort));
+        owned.put("execution.checkpointing.dir", checkpointDir().toUri().toString());
+        owned.put("execution.checkpointing.savepoint-dir", savepointDir().toUri().toString());
+        owned.put("io.tmp.dirs", flinkHome.resolve("tmp/jobmanager").toString());
+        owned.put("web.upload.dir", flinkHome.resolve("upload").toString());
+        owned.put("env.log.dir", layout.logDir().toString());
+        try {
+            Files.createDirectories(confDir());
+            for (String dir : List.of("checkpoints", "savepoints", "upload", "plugins", "bin", "tmp")) {
+                Files.createDirectories(flinkHome.resolve(dir));
+            }
+            List<String> lines = new ArrayList<>(Files.readAllLines(layout.flinkConfSource().resolve("config.yaml")));
+            lines.removeIf(line -> owned.keySet().stream().anyMatch(key -> line.startsWith(key + ":")));
+            lines.add("# --- set by bin/wattflow for this stack ---");
+            owned.forEach((key, value) -> lines.add(key + ": " + value));
+            Files.write(confDir().resolve("config.yaml"), lines, StandardCharsets.UTF_8);
+            for (String file : List.of("log4j.properties", "log4j-cli.properties")) {
+                Files.copy(layout.flinkConfSource().resolve(file), confDir().resolve(file),
+                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new StackException("cannot write the Flink configuration to " + confDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private Map<String, String> environment() {
+        return Map.of(
+                "FLINK_CONF_DIR", confDir().toString(),
+                "FLINK_LIB_DIR", layout.flinkLib().toString(),
+                "FLINK_PLUGINS_DIR", flinkHome.resolve("plugins").toString(),
+                "FLINK_BIN_DIR", flinkHome.resolve("bin").toString(),
+                "FLINK_LOG_DIR", layout.logDir().toString());
+    }
+
+    private List<String> command(ManagedProcess process, String resourceCommand, String mainClass, List<String> arguments,
+                                 Map<String, String> extraDynamic) {
+        // Each JVM has its own temporary folder, wiped before it starts: a kill -9 leaves RPC jars and tm_* folders.
+        Path tmp = flinkHome.resolve("tmp").resolve(process.name());
+        wipe(tmp);
+        String classPath = StackLayout.classPathOf(layout.flinkLib());
+        List<String> resourceParameters = resourceParameters(classPath, resourceCommand);
+        List<String> command = new ArrayList<>();
+        command.add(StackLayout.javaBinary());
+        command.addAll(Arrays.asList(resourceParameters.get(0).trim().split("\\s+")));
+        command.addAll(javaOptions());
+        command.add("-Dlog.file=" + process.logFile().resolveSibling(process.name() + ".log"));
+        command.add("-Dlog4j.configuration=file:" + confDir().resolve("log4j.properties"));
+        command.add("-Dlog4j.configurationFile=file:" + confDir().resolve("log4j.properties"));
+        command.add("-Dwattflow.home=" + layout.home());
+        command.add("-classpath");
+        command.add(classPath);
+        command.add(mainClass);
+        command.addAll(arguments);
+        if (resourceParameters.size() > 1 && !resourceParameters.get(1).isBlank()) {
+            command.addAll(Arrays.asList(resourceParameters.get(1).trim().split("\\s+")));
+        }
+        command.addAll(List.of("-D", "io.tmp.dirs=" + tmp));
+        extraDynamic.forEach((key, value) -> command.addAll(List.of("-D", key + "=" + value)));
+        return command;
+    }
+
+    /** {@code env.java.opts.all} of our config.yaml, as Flink's scripts pass it to every JVM. */
+    List<String> javaOptions() {
+        try {
+            for (String line : Files.readAllLines(confDir().resolve("config.yaml"))) {
+                if (line.startsWith("env.java.opts.all:")) {
+                    return Arrays.asList(line.substring("env.java.opts.all:".length()).trim().split("\\s+"));
+                }
+            }
+            return List.of();
+        } catch (IOException e) {
+            throw new StackException("cannot read " + confDir().resolve("config.yaml") + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs BashJavaUtils: line 1 holds the JVM memory flags, line 2 the dynamic properties for the entrypoint. */
+    private List<String> resourceParameters(String classPath, String resourceCommand) {
+        try {
+            Process utils = new ProcessBuilder(StackLayout.javaBinary(), "-Xmx128m", "-classpath", classPath,
+                    "org.apache.flink.runtime.util.bash.BashJavaUtils", resourceCommand, "--configDir", confDir().toString())
+                    .redirectErrorStream(true).start();
+            String output = new String(utils.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!utils.waitFor(60, TimeUnit.SECONDS) || utils.exitValue() != 0) {
+                throw new StackException("Flink could not compute its memory settings (" + resourceCommand + "): " + output.strip());
+            }
+            List<String> results = output.lines().filter(line -> line.startsWith(RESULT_PREFIX))
+                    .map(line -> line.substring(RESULT_PREFIX.length())).toList();
+            if (results.isEmpty()) {
+                throw new StackException("Flink's BashJavaUtils printed no result: " + output.strip());
+            }
+            return results;
+        } catch (IOException e) {
+            throw new StackException("cannot run Flink's BashJavaUtils: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StackException("interrupted");
+        }
+    }
+
+    /** Runs the Flink CLI against this cluster, with the terminal as its input and output. Returns its exit code. */
+    public int cli(List<String> arguments, boolean inheritOutput, StringBuilder captured) {
+        writeConfiguration();
+        List<String> command = new ArrayList<>();
+        command.add(StackLayout.javaBinary());
+        command.add("-Xmx256m");
+        command.addAll(javaOptions());
+        command.add("-Dlog.file=" + layout.logDir().resolve("flink-cli.log"));
+        command.add("-Dlog4j.configurationFile=file:" + confDir().resolve("log4j-cli.properties"));
+        command.add("-classpath");
+        command.add(StackLayout.classPathOf(layout.flinkLib()));
+        command.add("org.apache.flink.client.cli.CliFrontend");
+        command.addAll(arguments);
+        try {
+            ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+            builder.environment().putAll(environment());
+            if (inheritOutput) {
+                builder.inheritIO();
+            }
+            Process cli = builder.start();
+            if (!inheritOutput) {
+                String output = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                if (captured != null) {
+                    captured.append(output);
+                }
+            }
+            return cli.waitFor();
+        } catch (IOException e) {
+            throw new StackException("cannot run the Flink CLI: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StackException("interrupted");
+        }
+    }
+
+    /** GET on the REST API; null when it does not answer 200. */
+    public String get(String path) {
+        try {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(restUrl() + path))
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            return response.statusCode() == 200 ? response.body() : null;
+        } catch (IOException e) {
+            return null;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+    }
+
+    private static final Pattern JOB = Pattern.compile("\\{\"jid\":\"([0-9a-f]+)\",\"name\":\"((?:[^\"\\\\]|\\\\.)*)\",[^{}]*?\"state\":\"([A-Z_]+)\"");
+
+    /** Jobs of the cluster as (id, name, state), from {@code /jobs/overview}. */
+    public List<JobStatus> jobs() {
+        String body = get("/jobs/overview");
+        if (body == null) {
+            return List.of();
+        }
+        List<JobStatus> jobs = new ArrayList<>();
+        Matcher matcher = JOB.matcher(body);
+        while (matcher.find()) {
+            jobs.add(new JobStatus(matcher.group(1), matcher.group(2), matcher.group(3)));
+        }
+        return jobs;
+    }
+
+    /** Number of TaskManagers registered with the JobManager. */
+    public int registeredTaskManagers() {
+        String body = get("/overview");
+        if (body == null) {
+            return 0;
+        }
+        Matcher matcher = Pattern.compile("\"taskmanagers\":(\\d+)").matcher(body);
+        return matcher.find() ? Integer.parseInt(matcher.group(1)) : 0;
+    }
+
+    public record JobStatus(String id, String name, String state) {
+    }
+
+    private static void wipe(Path dir) {
+        if (Files.exists(dir)) {
+            try (Stream<Path> walk = Files.walk(dir)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            } catch (IOException e) {
+                throw new StackException("cannot clean " + dir + ": " + e.getMessage(), e);
+            }
+        }
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new StackException("cannot create " + dir + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,196 @@
+package io.wattflow.stack;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * A single-node Apache Kafka broker in KRaft mode, as its own JVM, from the jars of {@code stack/dist-kafka}.
+ * Configured for transactions on one broker: the transaction state log has replication factor 1 and min ISR 1,
+ * and {@code transaction.max.timeout.ms} is above every sink's {@code transaction.timeout.ms}.
+ */
+public final class KafkaBroker {
+    /** The Flink sinks use 15 minutes; the broker allows up to one hour. */
+    public static final long TRANSACTION_MAX_TIMEOUT_MS = Duration.ofHours(1).toMillis();
+
+    private final StackLayout layout;
+    private final int port;
+    private final int controllerPort;
+    private final ManagedProcess process;
+    private final Path dataDir;
+
+    public KafkaBroker(StackLayout layout, int port, int controllerPort) {
+        this.layout = layout;
+        this.port = port;
+        this.controllerPort = controllerPort;
+        this.process = new ManagedProcess("kafka", layout.runDir(), layout.logDir());
+        this.dataDir = layout.dataDir("kafka");
+    }
+
+    public ManagedProcess process() {
+        return process;
+    }
+
+    public String bootstrapServers() {
+        return Ports.HOST + ":" + port;
+    }
+
+    public boolean isRunning() {
+        return process.isRunning();
+    }
+
+    public void start(boolean detached) {
+        if (isRunning()) {
+            return;
+        }
+        Ports.requireFree(port, "Kafka", "WATTFLOW_KAFKA_PORT");
+        Ports.requireFree(controllerPort, "the Kafka controller", "WATTFLOW_KAFKA_CONTROLLER_PORT");
+        try {
+            Files.createDirectories(dataDir);
+            Path properties = dataDir.resolve("server.properties");
+            Files.writeString(properties, serverProperties(), StandardCharsets.UTF_8);
+            String classPath = StackLayout.classPathOf(layout.kafkaLib());
+            if (!Files.exists(dataDir.resolve("logs/meta.properties"))) {
+                format(classPath, properties);
+            }
+            Path log4j = dataDir.resolve("log4j2.properties");
+            Files.writeString(log4j, LOG4J, StandardCharsets.UTF_8);
+            List<String> command = new ArrayList<>(List.of(StackLayout.javaBinary(),
+                    "-Xms128m", "-Xmx256m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true",
+                    "-Dlog4j2.configurationFile=file:" + log4j,
+                    "-Dkafka.logs.dir=" + layout.logDir(),
+                    "-Dwattflow.home=" + layout.home(),
+                    "-cp", classPath, "kafka.Kafka", properties.toString()));
+            process.start(command, Map.of(), dataDir, detached);
+            process.awaitReady(this::answers, Duration.ofSeconds(90), "answering on " + bootstrapServers());
+        } catch (IOException e) {
+            throw new StackException("cannot prepare Kafka in " + dataDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void format(String classPath, Path properties) throws IOException {
+        // KRaft wants a base64 UUID as cluster id; a random one per data directory.
+        String clusterId = Uuid.randomUuid().toString();
+        Process formatter = new ProcessBuilder(StackLayout.javaBinary(), "-Xmx128m", "-cp", classPath,
+                "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", properties.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(formatter.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (!formatter.waitFor(120, TimeUnit.SECONDS) || formatter.exitValue() != 0) {
+                throw new StackException("formatting Kafka storage in " + dataDir + " failed: " + output.strip());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StackException("interrupted while formatting Kafka storage");
+        }
+    }
+
+    String serverProperties() {
+        return String.join("\n",
+                "process.roles=broker,controller",
+                "node.id=1",
+                "controller.quorum.voters=1@" + Ports.HOST + ":" + controllerPort,
+                "listeners=PLAINTEXT://" + Ports.HOST + ":" + port + ",CONTROLLER://" + Ports.HOST + ":" + controllerPort,
+                "advertised.listeners=PLAINTEXT://" + Ports.HOST + ":" + port,
+                "controller.listener.names=CONTROLLER",
+                "inter.broker.listener.name=PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "log.dirs=" + dataDir.resolve("logs"),
+                "num.partitions=2",
+                "offsets.topic.replication.factor=1",
+                "offsets.topic.num.partitions=4",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "transaction.state.log.num.partitions=4",
+                "transaction.max.timeout.ms=" + TRANSACTION_MAX_TIMEOUT_MS,
+                "share.coordinator.state.topic.replication.factor=1",
+                "share.coordinator.state.topic.min.isr=1",
+                "group.initial.rebalance.delay.ms=0",
+                "auto.create.topics.enable=false",
+                // the default 128 MiB dedupe buffer does not fit the small heap of a laptop stack
+                "log.cleaner.dedupe.buffer.size=4194304",
+                "log.retention.check.interval.ms=300000",
+                "");
+    }
+
+    private boolean answers() {
+        try (Admin admin = admin()) {
+            admin.describeCluster().nodes().get(2, TimeUnit.SECONDS);
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    public Admin admin() {
+        Properties properties = new Properties();
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
+        properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
+        properties.put(AdminClientConfig.CLIENT_ID_CONFIG, "wattflow-stack-" + UUID.randomUUID());
+        return Admin.create(properties);
+    }
+
+    /** Creates the topics that do not exist yet; existing ones are left as they are. */
+    public void createTopics(List<TopicSpec> topics) {
+        try (Admin admin = admin()) {
+            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+            List<NewTopic> missing = topics.stream().filter(t -> !existing.contains(t.name()))
+                    .map(t -> new NewTopic(t.name(), t.partitions(), (short) 1).configs(t.configs())).toList();
+            if (!missing.isEmpty()) {
+                admin.createTopics(missing).all().get(60, TimeUnit.SECONDS);
+            }
+        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new StackException("cannot create Kafka topics: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StackException("interrupted while creating topics");
+        }
+    }
+
+    public void stop() {
+        process.stop(Duration.ofSeconds(30));
+    }
+
+    /** A topic with an explicit partition count and its configuration. */
+    public record TopicSpec(String name, int partitions, Map<String, String> configs) {
+    }
+
+    /**
+     * The stack's topics. {@code readings} is kept 14 days: the pipeline's lateness horizon (7 days) plus a margin,
+     * so a job restored from an old savepoint can still replay everything it may need.
+     */
+    public static List<TopicSpec> wattflowTopics() {
+        return List.of(
+                new TopicSpec("readings", 4, Map.of("retention.ms", Long.toString(Duration.ofDays(14).toMillis()))),
+                new TopicSpec("readings.dlq", 2, Map.of("retention.ms", Long.toString(Duration.ofDays(30).toMillis()))),
+                new TopicSpec("billing.events", 2, Map.of("retention.ms", Long.toString(Duration.ofDays(30).toMillis()))));
+    }
+
+    private static final String LOG4J = String.join("\n",
+            "rootLogger.level = WARN",
+            "rootLogger.appenderRef.stdout.ref = STDOUT",
+            "appender.stdout.type = Console",
+            "appender.stdout.name = STDOUT",
+            "appender.stdout.layout.type = PatternLayout",
+            "appender.stdout.layout.pattern = [%d] %p %m (%c)%n",
+            "logger.kafka.name = kafka",
+            "logger.kafka.level = INFO",
+            "logger.server.name = org.apache.kafka.server",
+            "logger.server.level = INFO",
+            "");
+}

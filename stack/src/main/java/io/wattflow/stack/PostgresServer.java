@@ -1,0 +1,301 @@
+package io.wattflow.stack;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipal;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import org.flywaydb.core.Flyway;
+
+/**
+ * A PostgreSQL instance owned by the stack: its own data directory and port, created with the machine's
+ * PostgreSQL binaries. PostgreSQL refuses to run as root, so under root every server command runs as the
+ * {@code postgres} OS user. Only TCP on 127.0.0.1 with SCRAM passwords; no Unix socket, whose path length
+ * limit long data directories would break.
+ */
+public final class PostgresServer {
+    public static final String SUPERUSER = "postgres";
+    public static final String DATABASE = "wattflow";
+    public static final String PIPELINE_ROLE = "wattflow_pipeline";
+    public static final String API_ROLE = "wattflow_api";
+
+    private final StackLayout layout;
+    private final int port;
+    private final Secrets secrets;
+    private final ManagedProcess process;
+    private final Path dataDir;
+
+    public PostgresServer(StackLayout layout, int port) {
+        this.layout = layout;
+        this.port = port;
+        this.secrets = new Secrets(layout.secretsDir());
+        this.process = new ManagedProcess("postgres", layout.runDir(), layout.logDir());
+        this.dataDir = layout.dataDir("postgres").resolve("pgdata");
+    }
+
+    public ManagedProcess process() {
+        return process;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String jdbcUrl(String database) {
+        return "jdbc:postgresql://" + Ports.HOST + ":" + port + "/" + database;
+    }
+
+    public String superuserPassword() {
+        return secrets.get("postgres-superuser-password");
+    }
+
+    public String rolePassword(String role) {
+        return secrets.get(role + "-password");
+    }
+
+    public Path rolePasswordFile(String role) {
+        rolePassword(role);
+        return secrets.file(role + "-password");
+    }
+
+    public boolean isRunning() {
+        return process.isRunning();
+    }
+
+    /** Creates the cluster on first start, starts it, creates the database and applies the migrations. */
+    public void start() {
+        if (isRunning()) {
+            return;
+        }
+        Ports.requireFree(port, "PostgreSQL", "WATTFLOW_PG_PORT");
+        Path bin = serverBinaries();
+        boolean asRoot = "root".equals(System.getProperty("user.name"));
+        try {
+            Path owned = layout.dataDir("postgres");
+            Files.createDirectories(owned);
+            Files.createDirectories(layout.logDir());
+            Path log = process.logFile();
+            if (!Files.exists(log)) {
+                Files.createFile(log);
+            }
+            if (asRoot) {
+                UserPrincipal postgres = owned.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(SUPERUSER);
+                Files.setOwner(owned, postgres);
+                Files.setOwner(log, postgres);
+                makeTraversable(owned);
+            }
+            if (!Files.exists(dataDir.resolve("PG_VERSION"))) {
+                initdb(bin, owned, asRoot);
+            }
+            // A postmaster.pid left by a killed server would make pg_ctl refuse to start.
+            Path stalePid = dataDir.resolve("postmaster.pid");
+            if (Files.exists(stalePid) && ProcessHandle.of(readPostmasterPid()).map(ProcessHandle::isAlive).orElse(false) == false) {
+                Files.delete(stalePid);
+            }
+            String options = "-p " + port + " -c listen_addresses=" + Ports.HOST + " -c unix_socket_directories=''"
+                    + " -c max_connections=100 -c shared_buffers=64MB -c fsync=on";
+            run(asRoot, List.of(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-l", log.toString(),
+                    "-w", "-t", "60", "-o", options, "start"), "pg_ctl start");
+            process.adopt(readPostmasterPid());
+            process.awaitReady(() -> Ports.isOpen(port), Duration.ofSeconds(30), "accepting connections on port " + port);
+            createDatabaseAndRoles(DATABASE);
+        } catch (IOException e) {
+            throw new StackException("cannot prepare PostgreSQL in " + dataDir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void initdb(Path bin, Path owned, boolean asRoot) throws IOException {
+        Path pwFile = owned.resolve("initdb-pw");
+        Files.writeString(pwFile, superuserPassword() + "\n", StandardCharsets.UTF_8);
+        try {
+            if (asRoot) {
+                Files.setOwner(pwFile, owned.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(SUPERUSER));
+            }
+            run(asRoot, List.of(bin.resolve("initdb").toString(), "-D", dataDir.toString(), "-U", SUPERUSER,
+                    "--pwfile=" + pwFile, "--auth-local=scram-sha-256", "--auth-host=scram-sha-256",
+                    "-E", "UTF8", "--locale=C", "--no-instructions"), "initdb");
+        } finally {
+            Files.deleteIfExists(pwFile);
+        }
+    }
+
+    /** Creates a database (if missing), applies sql/ with Flyway, and gives the least-privilege roles a login. */
+    public void createDatabaseAndRoles(String database) {
+        try (Connection admin = connect("postgres")) {
+            try (PreparedStatement exists = admin.prepareStatement("SELECT 1 FROM pg_database WHERE datname = ?")) {
+                exists.setString(1, database);
+                if (!exists.executeQuery().next()) {
+                    try (Statement create = admin.createStatement()) {
+                        // Identifiers cannot be bound as parameters; the name is checked to be a plain identifier.
+                        create.execute("CREATE DATABASE " + identifier(database));
+                    }
+                }
+            }
+        } catch (SQLException e) {
+            throw new StackException("cannot create database " + database + ": " + e.getMessage(), e);
+        }
+        migrate(database);
+        try (Connection db = connect(database); Statement statement = db.createStatement()) {
+            for (String role : List.of(PIPELINE_ROLE, API_ROLE)) {
+                // ALTER ROLE takes no bind parameters; the password is our own URL-safe base64 string.
+                statement.execute("ALTER ROLE " + role + " LOGIN PASSWORD '" + rolePassword(role) + "'");
+            }
+            statement.execute("GRANT CONNECT ON DATABASE " + identifier(database) + " TO " + PIPELINE_ROLE + ", " + API_ROLE);
+        } catch (SQLException e) {
+            throw new StackException("cannot grant roles on " + database + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void migrate(String database) {
+        Flyway.configure()
+                .dataSource(jdbcUrl(database), SUPERUSER, superuserPassword())
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
+    }
+
+    public Connection connect(String database) throws SQLException {
+        Properties properties = new Properties();
+        properties.setProperty("user", SUPERUSER);
+        properties.setProperty("password", superuserPassword());
+        return DriverManager.getConnection(jdbcUrl(database), properties);
+    }
+
+    public void stop() {
+        if (!isRunning()) {
+            return;
+        }
+        try {
+            boolean asRoot = "root".equals(System.getProperty("user.name"));
+            run(asRoot, List.of(serverBinaries().resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", "fast", "-w", "stop"),
+                    "pg_ctl stop");
+        } catch (StackException e) {
+            // pg_ctl failed (binaries gone?): fall back to the PID we recorded
+        }
+        process.stop(Duration.ofSeconds(10));
+    }
+
+    private long readPostmasterPid() {
+        try {
+            return Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).trim());
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    private void run(boolean asRoot, List<String> command, String what) {
+        List<String> full = new ArrayList<>();
+        if (asRoot) {
+            full.addAll(List.of("runuser", "-u", SUPERUSER, "--"));
+        }
+        full.addAll(command);
+        try {
+            Process child = new ProcessBuilder(full).redirectErrorStream(true).start();
+            String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (child.waitFor() != 0) {
+                throw new StackException(what + " failed: " + output.strip() + "\n" + process.tailOfLog(20));
+            }
+        } catch (IOException e) {
+            throw new StackException(what + " could not run: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StackException("interrupted during " + what);
+        }
+    }
+
+    /** The server binaries: WATTFLOW_PG_BIN, else the newest /usr/lib/postgresql/N/bin; installed when missing under root. */
+    static Path serverBinaries() {
+        String configured = System.getenv("WATTFLOW_PG_BIN");
+        if (configured != null && !configured.isBlank()) {
+            Path bin = Path.of(configured);
+            if (!Files.isExecutable(bin.resolve("initdb"))) {
+                throw new StackException("WATTFLOW_PG_BIN=" + configured + " has no initdb: point it at PostgreSQL's bin folder");
+            }
+            return bin;
+        }
+        Path found = newestInstalled();
+        if (found == null && "root".equals(System.getProperty("user.name"))) {
+            System.out.println("PostgreSQL server binaries not found: installing the Debian package postgresql");
+            runQuietly(List.of("apt-get", "update", "-q"));
+            runQuietly(List.of("apt-get", "install", "-y", "-q", "postgresql"));
+            found = newestInstalled();
+        }
+        if (found == null) {
+            throw new StackException("PostgreSQL server binaries not found: run 'sudo apt-get install -y postgresql' "
+                    + "or set WATTFLOW_PG_BIN to the folder holding initdb and pg_ctl");
+        }
+        return found;
+    }
+
+    private static Path newestInstalled() {
+        Path root = Path.of("/usr/lib/postgresql");
+        if (!Files.isDirectory(root)) {
+            return null;
+        }
+        try (Stream<Path> versions = Files.list(root)) {
+            return versions.map(v -> v.resolve("bin"))
+                    .filter(bin -> Files.isExecutable(bin.resolve("initdb")) && Files.isExecutable(bin.resolve("pg_ctl")))
+                    .max(Comparator.comparingInt(bin -> majorVersion(bin.getParent().getFileName().toString())))
+                    .orElse(null);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    private static int majorVersion(String name) {
+        try {
+            return Integer.parseInt(name.replaceAll("[^0-9].*", ""));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static void runQuietly(List<String> command) {
+        try {
+            Process child = new ProcessBuilder(command).inheritIO().start();
+            child.waitFor();
+        } catch (IOException e) {
+            throw new StackException(String.join(" ", command) + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The postgres user must be able to reach its folder: every parent needs the execute bit for others. */
+    private static void makeTraversable(Path dir) throws IOException {
+        for (Path p = dir.getParent(); p != null; p = p.getParent()) {
+            var permissions = Files.getPosixFilePermissions(p);
+            if (!permissions.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
+                permissions.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
+                Files.setPosixFilePermissions(p, permissions);
+            }
+        }
+    }
+
+    static String identifier(String name) {
+        if (!name.matches("[a-z_][a-z0-9_]{0,62}")) {
+            throw new StackException("database name " + name + " must be lower-case letters, digits and underscores");
+        }
+        return name;
+    }
+
+    /** Environment for the billing API process: connection to the database as the read-only API role. */
+    public Map<String, String> apiEnvironment() {
+        return Map.of(
+                "WATTFLOW_DB_URL", jdbcUrl(DATABASE),
+                "WATTFLOW_DB_USER", API_ROLE,
+                "WATTFLOW_DB_PASSWORD_FILE", rolePasswordFile(API_ROLE).toString());
+    }
+}
