@@ -41,15 +41,20 @@ public final class ReadingGenerator implements Iterator<ReadingGenerator.Record>
         this.total = (long) settings.meters() * settings.readingsPerMeter();
     }
 
-    /** The reading number {@code n} of the run (meter-major within each interval), independent of the faults. */
+    /**
+     * The reading number {@code n} of the run (meter-major within each interval), independent of the faults. Its id and
+     * energy depend only on the seed, the meter and the interval, so two runs that cover the same interval of a meter
+     * send the same reading (a duplicate the pipeline must count once), never a conflicting one.
+     */
     public static IntervalReading reading(GeneratorSettings settings, long n) {
         int meter = (int) (n % settings.meters());
         long interval = n / settings.meters();
         Instant start = settings.start().plusSeconds(interval * settings.intervalMinutes() * 60L);
         Instant end = start.plusSeconds(settings.intervalMinutes() * 60L);
-        // Seeded per reading, so a reading's energy does not depend on what else was generated before it.
-        long energy = new SplittableRandom(settings.seed() * 31 + n).nextLong(0, 2_500_001L * settings.intervalMinutes() / 15);
-        return new IntervalReading("r-" + (interval + 1), GeneratorSettings.meterId(meter), start, end, energy);
+        long mix = (settings.seed() * 1_000_003L + meter) * 1_000_003L + start.getEpochSecond();
+        long energy = new SplittableRandom(mix).nextLong(0, 2_500_001L * settings.intervalMinutes() / 15);
+        return new IntervalReading("r-" + start.getEpochSecond() + "-" + settings.intervalMinutes(), GeneratorSettings.meterId(meter),
+                start, end, energy);
     }
 
     /** Every valid reading the run contains, once each. */

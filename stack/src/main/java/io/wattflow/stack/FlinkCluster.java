@@ -32,11 +32,13 @@ public final class FlinkCluster {
 
     private final StackLayout layout;
     private final int restPort;
+    private final int rpcPort;
     private final Path flinkHome;
 
-    public FlinkCluster(StackLayout layout, int restPort) {
+    public FlinkCluster(StackLayout layout, int restPort, int rpcPort) {
         this.layout = layout;
         this.restPort = restPort;
+        this.rpcPort = rpcPort;
         this.flinkHome = layout.home().resolve("flink");
     }
 
@@ -83,6 +85,7 @@ public final class FlinkCluster {
         ManagedProcess jobManager = jobManager();
         if (!jobManager.isRunning()) {
             Ports.requireFree(restPort, "the Flink REST API and web UI", "WATTFLOW_FLINK_PORT");
+            Ports.requireFree(rpcPort, "the Flink JobManager's RPC", "WATTFLOW_FLINK_RPC_PORT");
             List<String> command = command(jobManager, "GET_JM_RESOURCE_PARAMS",
                     "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
                     List.of("--configDir", confDir().toString(), "--executionMode", "cluster"), Map.of());
@@ -118,6 +121,7 @@ public final class FlinkCluster {
     void writeConfiguration() {
         Map<String, String> owned = new LinkedHashMap<>();
         owned.put("rest.port", Integer.toString(restPort));
+        owned.put("jobmanager.rpc.port", Integer.toString(rpcPort));
         owned.put("execution.checkpointing.dir", checkpointDir().toUri().toString());
         owned.put("execution.checkpointing.savepoint-dir", savepointDir().toUri().toString());
         owned.put("io.tmp.dirs", flinkHome.resolve("tmp/jobmanager").toString());

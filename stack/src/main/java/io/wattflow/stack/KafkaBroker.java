@@ -128,6 +128,9 @@ public final class KafkaBroker {
     }
 
     private boolean answers() {
+        if (!Ports.isOpen(port)) {
+            return false;
+        }
         try (Admin admin = admin()) {
             admin.describeCluster().nodes().get(2, TimeUnit.SECONDS);
             return true;

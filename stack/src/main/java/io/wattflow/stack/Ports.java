@@ -10,7 +10,7 @@ import java.util.Map;
  * The TCP ports of the local stack. Each has a default and an environment variable that overrides it,
  * so a demo stack and the test suite (which picks free ports) run side by side.
  */
-public record Ports(int kafka, int kafkaController, int postgres, int flinkRest, int questDbHttp, int questDbPg, int api) {
+public record Ports(int kafka, int kafkaController, int postgres, int flinkRest, int flinkRpc, int questDbHttp, int questDbPg, int api) {
 
     public static final String HOST = "127.0.0.1";
 
@@ -21,6 +21,7 @@ public record Ports(int kafka, int kafkaController, int postgres, int flinkRest,
                 port(env, "WATTFLOW_KAFKA_CONTROLLER_PORT", 19093),
                 port(env, "WATTFLOW_PG_PORT", 15432),
                 port(env, "WATTFLOW_FLINK_PORT", 18081),
+                port(env, "WATTFLOW_FLINK_RPC_PORT", 16123),
                 port(env, "WATTFLOW_QUESTDB_PORT", 19000),
                 port(env, "WATTFLOW_QUESTDB_PG_PORT", 18812),
                 port(env, "WATTFLOW_API_PORT", 18080));
@@ -28,7 +29,7 @@ public record Ports(int kafka, int kafkaController, int postgres, int flinkRest,
 
     /** Free ports chosen by the kernel, for tests that must not collide with a running demo stack. */
     public static Ports ephemeral() {
-        return new Ports(freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort());
+        return new Ports(freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort());
     }
 
     private static int port(Map<String, String> env, String variable, int defaultPort) {

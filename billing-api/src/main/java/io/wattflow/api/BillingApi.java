@@ -1,0 +1,89 @@
+package io.wattflow.api;
+
+import com.fasterxml.jackson.core.StreamWriteFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.json.JavalinJackson;
+import io.javalin.security.RouteRole;
+import io.wattflow.api.auth.Role;
+import io.wattflow.api.auth.TokenAuthenticator;
+import io.wattflow.api.problem.ApiProblem;
+import io.wattflow.api.problem.ProblemResponses;
+import io.wattflow.api.usage.UsageQuery;
+import io.wattflow.api.usage.UsageRepository;
+import io.wattflow.api.usage.UsageService;
+import java.sql.Connection;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import javax.sql.DataSource;
+
+/**
+ * The billing API's app factory: routes, the one access check, and the one error mapping. Tests create it on a
+ * random port with their own data source.
+ */
+public final class BillingApi {
+
+    private BillingApi() {
+    }
+
+    /** What the API needs from outside. */
+    public record Dependencies(DataSource dataSource) {
+    }
+
+    public static Javalin create(ApiConfig config, Dependencies dependencies) {
+        TokenAuthenticator authenticator = new TokenAuthenticator(dependencies.dataSource());
+        UsageService usage = new UsageService(new UsageRepository(dependencies.dataSource()));
+        return Javalin.create(javalin -> {
+            javalin.jetty.host = config.host();
+            javalin.jetty.port = config.port();
+            javalin.startup.showJavalinBanner = false;
+            javalin.jsonMapper(new JavalinJackson(objectMapper(), false));
+            javalin.http.maxRequestSize = 1_000_000L;
+
+            ProblemResponses.register(javalin.routes);
+            javalin.routes.beforeMatched(ctx -> authorize(ctx, authenticator));
+
+            javalin.routes.get("/health", ctx -> health(ctx, dependencies.dataSource()), Role.ANYONE);
+            javalin.routes.get("/api/v1/meters/{meterId}/usage", ctx -> ctx.json(usage.meterUsage(UsageQuery.parse(
+                    ctx.pathParam("meterId"), ctx.queryParam("channel"), ctx.queryParam("granularity"), ctx.queryParam("tz"),
+                    ctx.queryParam("from"), ctx.queryParam("to")))), Role.READER);
+        });
+    }
+
+    /** Exact decimals are written as plain numbers: 12.345678, never 1.2345678E1. */
+    public static ObjectMapper objectMapper() {
+        return JsonMapper.builder().enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN).build();
+    }
+
+    private static void authorize(Context ctx, TokenAuthenticator authenticator) {
+        Set<RouteRole> required = ctx.routeRoles();
+        if (required.isEmpty() || required.contains(Role.ANYONE)) {
+            return;
+        }
+        String header = ctx.header("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7) || header.length() <= 7) {
+            ctx.header("WWW-Authenticate", "Bearer");
+            throw ApiProblem.unauthorized("send the header 'Authorization: Bearer <token>' (bin/wattflow env prints one)");
+        }
+        Optional<Role> role = authenticator.roleOf(header.substring(7).trim());
+        if (role.isEmpty()) {
+            ctx.header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+            throw ApiProblem.unauthorized("the bearer token is unknown or revoked");
+        }
+        if (required.stream().noneMatch(r -> role.get().grants((Role) r))) {
+            throw ApiProblem.forbidden("this route needs one of the roles " + required);
+        }
+    }
+
+    private static void health(Context ctx, DataSource dataSource) {
+        try (Connection connection = dataSource.getConnection()) {
+            boolean valid = connection.isValid(2);
+            ctx.status(valid ? 200 : 503).json(Map.of("status", valid ? "UP" : "DOWN"));
+        } catch (Exception e) {
+            ctx.status(503).json(Map.of("status", "DOWN", "detail", "database unreachable"));
+        }
+    }
+}

@@ -1,0 +1,46 @@
+package io.wattflow.api;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.javalin.Javalin;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Starts the billing API with settings from the environment (see {@link ApiConfig}). */
+public final class BillingApiMain {
+    private static final Logger LOG = LoggerFactory.getLogger(BillingApiMain.class);
+
+    private BillingApiMain() {
+    }
+
+    public static void main(String[] args) {
+        ApiConfig config;
+        try {
+            config = ApiConfig.fromEnvironment(System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("billing-api: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        HikariDataSource dataSource = dataSource(config);
+        Javalin app = BillingApi.create(config, new BillingApi.Dependencies(dataSource)).start();
+        LOG.info("billing API listening on http://{}:{} ({})", config.host(), app.port(), config);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            app.stop();
+            dataSource.close();
+        }, "billing-api-shutdown"));
+    }
+
+    public static HikariDataSource dataSource(ApiConfig config) {
+        HikariConfig hikari = new HikariConfig();
+        hikari.setJdbcUrl(config.databaseUrl());
+        hikari.setUsername(config.databaseUser());
+        hikari.setPassword(config.databasePassword());
+        hikari.setMaximumPoolSize(config.poolSize());
+        hikari.setPoolName("billing-api");
+        hikari.setReadOnly(true);
+        // Start even while the database is down: /health says DOWN and requests fail with 500 until it is back.
+        hikari.setInitializationFailTimeout(-1);
+        return new HikariDataSource(hikari);
+    }
+}

@@ -1,0 +1,71 @@
+package io.wattflow.api.auth;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.sql.DataSource;
+
+/**
+ * Resolves a bearer token to its role. Only SHA-256 digests are stored (table {@code api_token}); a lookup is
+ * remembered briefly so a busy client does not cost a query per request, and a revocation takes effect within
+ * {@link #CACHE_TIME}.
+ */
+public final class TokenAuthenticator {
+    static final Duration CACHE_TIME = Duration.ofSeconds(30);
+    private static final int MAX_CACHED = 10_000;
+
+    private final DataSource dataSource;
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+    public TokenAuthenticator(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    private record Cached(Optional<Role> role, long expiresAtNanos) {
+    }
+
+    public Optional<Role> roleOf(String token) {
+        byte[] digest = sha256(token);
+        String cacheKey = HexFormat.of().formatHex(digest);
+        Cached cached = cache.get(cacheKey);
+        long now = System.nanoTime();
+        if (cached != null && cached.expiresAtNanos() > now) {
+            return cached.role();
+        }
+        Optional<Role> role = lookUp(digest);
+        if (cache.size() >= MAX_CACHED) {
+            cache.clear();
+        }
+        cache.put(cacheKey, new Cached(role, now + CACHE_TIME.toNanos()));
+        return role;
+    }
+
+    private Optional<Role> lookUp(byte[] digest) {
+        String sql = "SELECT role FROM api_token WHERE token_sha256 = ? AND revoked_at IS NULL";
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setBytes(1, digest);
+            try (ResultSet rows = statement.executeQuery()) {
+                return rows.next() ? Optional.of(Role.valueOf(rows.getString(1).toUpperCase(java.util.Locale.ROOT))) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot look up the token: " + e.getMessage(), e);
+        }
+    }
+
+    public static byte[] sha256(String token) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+}

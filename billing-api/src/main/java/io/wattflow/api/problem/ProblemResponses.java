@@ -1,0 +1,44 @@
+package io.wattflow.api.problem;
+
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The one mapping from failures to {@code application/problem+json}: no stack trace ever reaches a client. */
+public final class ProblemResponses {
+    public static final String CONTENT_TYPE = "application/problem+json";
+    private static final Logger LOG = LoggerFactory.getLogger(ProblemResponses.class);
+
+    private ProblemResponses() {
+    }
+
+    public static void register(RoutesConfig routes) {
+        routes.exception(ApiProblem.class, (problem, ctx) ->
+                write(ctx, problem.status(), problem.type(), problem.title(), problem.getMessage()));
+        routes.exception(Exception.class, (error, ctx) -> {
+            LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(), error);
+            write(ctx, 500, ApiProblem.typeUri("internal"), "Internal error",
+                    "The server failed to answer; the failure is logged. Try again later.");
+        });
+        routes.error(404, ctx -> {
+            if (!CONTENT_TYPE.equals(ctx.res().getContentType())) {
+                write(ctx, 404, ApiProblem.typeUri("not-found"), "Not found", "No resource at " + ctx.path());
+            }
+        });
+        routes.error(405, ctx -> write(ctx, 405, ApiProblem.typeUri("method-not-allowed"), "Method not allowed",
+                ctx.method() + " is not allowed on " + ctx.path()));
+    }
+
+    public static void write(Context ctx, int status, String type, String title, String detail) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("type", type);
+        body.put("title", title);
+        body.put("status", status);
+        body.put("detail", detail);
+        body.put("instance", ctx.path());
+        ctx.status(status).json(body).contentType(CONTENT_TYPE);
+    }
+}

@@ -1,0 +1,45 @@
+package io.wattflow.api.usage;
+
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Builds usage reports from the 15-minute buckets: sums per point of the requested granularity, in exact integers. */
+public final class UsageService {
+    /** Always with seconds, and the zone's offset (Z for UTC), e.g. 2026-11-28T00:00:00+01:00. */
+    static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssXXX");
+    private final UsageRepository repository;
+
+    public UsageService(UsageRepository repository) {
+        this.repository = repository;
+    }
+
+    public UsageReport meterUsage(UsageQuery query) {
+        List<UsageRepository.Bucket> rows = switch (query.granularity()) {
+            case DAY -> repository.calendarSums(query.meterId(), query.channel(), query.from().toInstant(), query.to().toInstant(),
+                    "day", query.zone().getId());
+            case MONTH -> repository.calendarSums(query.meterId(), query.channel(), query.from().toInstant(), query.to().toInstant(),
+                    "month", query.zone().getId());
+            default -> repository.buckets(query.meterId(), query.channel(), query.from().toInstant(), query.to().toInstant());
+        };
+        // Regroup in Java in every case: the point of a row is its local floor in the zone (a no-op for database sums).
+        Map<ZonedDateTime, Long> sums = new LinkedHashMap<>();
+        for (UsageRepository.Bucket row : rows) {
+            ZonedDateTime start = query.granularity().floor(row.start().atZone(query.zone()));
+            sums.merge(start, row.energyMilliWattHours(), Math::addExact);
+        }
+        List<UsageReport.Point> points = new ArrayList<>(sums.size());
+        long total = 0;
+        for (Map.Entry<ZonedDateTime, Long> sum : sums.entrySet()) {
+            ZonedDateTime start = sum.getKey();
+            points.add(new UsageReport.Point(TIME.format(start),
+                    TIME.format(query.granularity().next(start)), UsageReport.kilowattHours(sum.getValue())));
+            total = Math.addExact(total, sum.getValue());
+        }
+        return new UsageReport(query.meterId(), query.channel(), query.granularity().code(), query.zone().getId(), "kWh", points,
+                UsageReport.kilowattHours(total));
+    }
+}

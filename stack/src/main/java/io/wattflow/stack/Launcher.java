@@ -1,0 +1,271 @@
+package io.wattflow.stack;
+
+import io.wattflow.loadgen.GeneratorSettings;
+import io.wattflow.loadgen.LoadGenerator;
+import java.io.PrintStream;
+import java.math.BigDecimal;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/** {@code bin/wattflow}: the launcher of the local stack. Every failure is one line saying what to fix. */
+public final class Launcher {
+    static final String USAGE = """
+            usage: bin/wattflow <command> [arguments]
+              up                      start the local stack (Kafka, Flink, PostgreSQL, QuestDB, billing API); safe to repeat
+              submit [--from-savepoint PATH]
+                                      submit the metering job to the stack's Flink cluster
+              demo                    up + submit + produce simulated readings + print working curl lines
+              produce [options]       produce deterministic readings (--meters --rate --duration --seed ...)
+              check                   compare usage in PostgreSQL with the time series in QuestDB, bucket by bucket
+              status                  show each component, its PID and URL
+              env                     print KEY=value lines for scripts (API URL, admin token, addresses)
+              logs                    show where every log file is
+              flink <args>            run the Flink CLI against the stack's cluster (run -d, list, stop --savepointPath, ...)
+              down                    stop everything the stack started
+              build                   rebuild the project (./mvnw -DskipTests package)
+            Ports: WATTFLOW_KAFKA_PORT (19092), WATTFLOW_KAFKA_CONTROLLER_PORT (19093), WATTFLOW_PG_PORT (15432),
+                   WATTFLOW_FLINK_PORT (18081), WATTFLOW_FLINK_RPC_PORT (16123),
+                   WATTFLOW_QUESTDB_PORT (19000), WATTFLOW_QUESTDB_PG_PORT (18812),
+                   WATTFLOW_API_PORT (18080). Data and logs: WATTFLOW_HOME (default <repo>/.wattflow).""";
+
+    private final LocalStack stack;
+    private final PrintStream out;
+
+    public Launcher(LocalStack stack, PrintStream out) {
+        this.stack = stack;
+        this.out = out;
+    }
+
+    public static void main(String[] args) {
+        if (args.length == 0 || args[0].equals("help") || args[0].equals("--help") || args[0].equals("-h")) {
+            System.out.println(USAGE);
+            System.exit(args.length == 0 ? 2 : 0);
+        }
+        int exit;
+        try {
+            Path repo = Path.of(System.getProperty("wattflow.repo", "."));
+            String home = System.getenv("WATTFLOW_HOME");
+            StackLayout layout = new StackLayout(repo, home == null || home.isBlank() ? repo.resolve(".wattflow") : Path.of(home));
+            Launcher launcher = new Launcher(new LocalStack(layout, Ports.fromEnvironment(System.getenv()), true), System.out);
+            exit = launcher.run(args[0], Arrays.copyOfRange(args, 1, args.length));
+        } catch (StackException e) {
+            System.err.println("wattflow: " + e.getMessage());
+            exit = 1;
+        } catch (IllegalArgumentException e) {
+            System.err.println("wattflow: " + e.getMessage());
+            exit = 2;
+        }
+        System.exit(exit);
+    }
+
+    public int run(String command, String[] args) {
+        switch (command) {
+            case "up" -> up();
+            case "down" -> down();
+            case "status" -> status();
+            case "env" -> stack.environment().forEach((key, value) -> out.println(key + "=" + value));
+            case "logs" -> logs();
+            case "submit" -> {
+                return submit(args);
+            }
+            case "flink" -> {
+                return stack.flink().cli(List.of(args), true, null);
+            }
+            case "produce" -> produce(args);
+            case "check" -> {
+                return check();
+            }
+            case "demo" -> demo();
+            default -> throw new IllegalArgumentException("unknown command '" + command + "'; run bin/wattflow help for the list");
+        }
+        return 0;
+    }
+
+    void up() {
+        out.println("Starting the Wattflow stack in " + stack.layout().home());
+        stack.up(out);
+        out.println("Stack is up. Flink UI: " + stack.flink().restUrl() + "   API: " + stack.api().url());
+    }
+
+    void down() {
+        List<String> stopped = stack.down();
+        out.println(stopped.isEmpty() ? "nothing was running" : "stopped: " + String.join(", ", stopped));
+    }
+
+    void status() {
+        row("PostgreSQL", stack.postgres().process(), stack.postgres().jdbcUrl(PostgresServer.DATABASE));
+        row("Kafka", stack.kafka().process(), stack.kafka().bootstrapServers());
+        row("QuestDB", stack.questDb().process(), stack.questDb().url());
+        for (ManagedProcess process : stack.flink().processes()) {
+            row(process.name(), process, stack.flink().restUrl());
+        }
+        row("billing API", stack.api().process(), stack.api().url());
+        if (stack.flink().jobManager().isRunning()) {
+            List<FlinkCluster.JobStatus> jobs = stack.flink().jobs();
+            out.println(jobs.isEmpty() ? "jobs: none" : "jobs:");
+            jobs.forEach(job -> out.println("  " + job.name() + "  " + job.state() + "  " + job.id()));
+        }
+    }
+
+    private void row(String name, ManagedProcess process, String url) {
+        String state = process.running().map(p -> "running (pid " + p.pid() + ")").orElse("stopped");
+        out.printf("%-22s %-22s %s%n", name, state, url);
+    }
+
+    void logs() {
+        out.println("Logs in " + stack.layout().logDir() + ":");
+        if (Files.isDirectory(stack.layout().logDir())) {
+            try (Stream<Path> files = Files.list(stack.layout().logDir())) {
+                files.sorted().forEach(file -> out.println("  " + file));
+            } catch (java.io.IOException e) {
+                throw new StackException("cannot list " + stack.layout().logDir() + ": " + e.getMessage(), e);
+            }
+        }
+        out.println("Checkpoints: " + stack.flink().checkpointDir() + "   Savepoints: " + stack.flink().savepointDir());
+    }
+
+    int submit(String[] args) {
+        String savepoint = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--from-savepoint") && i + 1 < args.length) {
+                savepoint = args[++i];
+            } else {
+                throw new IllegalArgumentException("submit takes only --from-savepoint PATH, got '" + args[i] + "'");
+            }
+        }
+        requireRunning(stack.flink().jobManager(), "Flink");
+        for (FlinkCluster.JobStatus job : stack.flink().jobs()) {
+            if (job.name().equals(LocalStack.JOB_NAME) && List.of("RUNNING", "CREATED", "INITIALIZING", "RESTARTING").contains(job.state())) {
+                out.println("job " + job.name() + " is already " + job.state() + " (id " + job.id() + "); stop it first with "
+                        + "bin/wattflow flink stop --savepointPath " + stack.flink().savepointDir() + " " + job.id());
+                return 0;
+            }
+        }
+        List<String> cli = new ArrayList<>(List.of("run", "-d"));
+        if (savepoint != null) {
+            cli.addAll(List.of("-s", savepoint));
+        }
+        cli.add(stack.layout().pipelineJar().toString());
+        cli.addAll(stack.jobArguments());
+        StringBuilder output = new StringBuilder();
+        int exit = stack.flink().cli(cli, false, output);
+        String submitted = output.toString().lines().filter(line -> line.contains("JobID")).findFirst().orElse("");
+        if (exit != 0) {
+            throw new StackException("the job was not submitted: " + output.toString().strip());
+        }
+        out.println("submitted " + LocalStack.JOB_NAME + ": " + submitted.strip() + "  (Flink UI: " + stack.flink().restUrl() + ")");
+        return 0;
+    }
+
+    LoadGenerator.Summary produce(String[] args) {
+        requireRunning(stack.kafka().process(), "Kafka");
+        List<String> withBootstrap = new ArrayList<>(List.of(args));
+        if (!withBootstrap.contains("--bootstrap")) {
+            withBootstrap.addAll(0, List.of("--bootstrap", stack.kafka().bootstrapServers()));
+        }
+        LoadGenerator.Options options = LoadGenerator.parse(withBootstrap.toArray(String[]::new), Instant.now());
+        LoadGenerator.Summary summary = LoadGenerator.produce(options);
+        out.println(summary.describe());
+        return summary;
+    }
+
+    int check() {
+        StackCheck.Comparison comparison = StackCheck.compare(stack.postgres(), stack.questDb());
+        if (comparison.identical()) {
+            out.printf("PostgreSQL and QuestDB agree: %d buckets, %s kWh in total%n", comparison.postgresBuckets(),
+                    BigDecimal.valueOf(comparison.postgresTotalMilliWattHours(), 6).toPlainString());
+            return 0;
+        }
+        out.printf("PostgreSQL has %d buckets, QuestDB %d; %d differ (first: %s)%n", comparison.postgresBuckets(),
+                comparison.questDbBuckets(), comparison.differing(), comparison.firstDifference());
+        return 1;
+    }
+
+    void demo() {
+        up();
+        submit(new String[0]);
+        out.println("Producing simulated readings: 20 meters, 200 readings/s for 30 s ...");
+        LoadGenerator.Summary summary = produce(new String[] {"--meters", "20", "--rate", "200", "--duration", "30s", "--seed", "42"});
+        out.print("Waiting until the pipeline has committed every reading to PostgreSQL ... ");
+        out.flush();
+        awaitTotal(summary.settings(), summary.totalMilliWattHours(), Duration.ofMinutes(3));
+        out.println("done");
+        out.print("Waiting until QuestDB holds the same buckets ... ");
+        out.flush();
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        StackCheck.Comparison comparison = StackCheck.compare(stack.postgres(), stack.questDb());
+        while (!comparison.identical() && System.nanoTime() < deadline) {
+            ManagedProcess.sleep(Duration.ofSeconds(1));
+            comparison = StackCheck.compare(stack.postgres(), stack.questDb());
+        }
+        out.println(comparison.identical() ? "done" : "not yet: " + comparison);
+        GeneratorSettings settings = summary.settings();
+        String from = settings.start().atZone(ZoneOffset.UTC).toLocalDate().toString();
+        String to = settings.end().atZone(ZoneOffset.UTC).toLocalDate().plusDays(1).toString();
+        Map<String, String> env = stack.environment();
+        out.println();
+        out.println("Wattflow demo is running.");
+        out.println("  Flink UI (job " + LocalStack.JOB_NAME + "): " + env.get("FLINK_REST_URL"));
+        out.println("  PostgreSQL and QuestDB: " + comparison.postgresBuckets() + " buckets, "
+                + BigDecimal.valueOf(comparison.postgresTotalMilliWattHours(), 6).toPlainString() + " kWh"
+                + (comparison.identical() ? ", identical" : ", NOT identical"));
+        out.println();
+        out.println("Usage of meter MTR-0001, per day (UTC):");
+        out.println("  curl -s -H 'Authorization: Bearer " + env.get("WATTFLOW_ADMIN_TOKEN") + "' '" + env.get("WATTFLOW_API_URL")
+                + "/api/v1/meters/MTR-0001/usage?from=" + from + "&to=" + to + "&granularity=day'");
+        out.println("Per hour, in Berlin time:");
+        out.println("  curl -s -H 'Authorization: Bearer " + env.get("WATTFLOW_ADMIN_TOKEN") + "' '" + env.get("WATTFLOW_API_URL")
+                + "/api/v1/meters/MTR-0001/usage?from=" + from + "&to=" + to + "&granularity=hour&tz=Europe/Berlin'");
+        out.println();
+        out.println("More readings: bin/wattflow produce --meters 100 --rate 1000 --duration 60s");
+        out.println("Compare the stores: bin/wattflow check     Stop everything: bin/wattflow down");
+    }
+
+    /** Waits until the generated meters' usage over the generated window equals what was produced. */
+    private void awaitTotal(GeneratorSettings settings, long expectedMilliWattHours, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long seen = -1;
+        String sql = """
+                SELECT coalesce(sum(energy_mwh), 0) FROM usage_15m
+                 WHERE meter_id BETWEEN ? AND ? AND channel = 'import' AND bucket_start >= ? AND bucket_start < ?
+                """;
+        while (System.nanoTime() < deadline) {
+            try (Connection connection = stack.postgres().connect(PostgresServer.DATABASE);
+                 PreparedStatement statement = connection.prepareStatement(sql)) {
+                statement.setString(1, GeneratorSettings.meterId(0));
+                statement.setString(2, GeneratorSettings.meterId(settings.meters() - 1));
+                statement.setTimestamp(3, java.sql.Timestamp.from(settings.start()));
+                statement.setTimestamp(4, java.sql.Timestamp.from(settings.end()));
+                ResultSet rows = statement.executeQuery();
+                rows.next();
+                seen = rows.getLong(1);
+                if (seen == expectedMilliWattHours) {
+                    return;
+                }
+            } catch (SQLException e) {
+                throw new StackException("cannot read usage_15m: " + e.getMessage(), e);
+            }
+            ManagedProcess.sleep(Duration.ofSeconds(1));
+        }
+        throw new StackException("after " + timeout.toSeconds() + " s PostgreSQL holds " + seen + " of " + expectedMilliWattHours
+                + " mWh; see the job in the Flink UI at " + stack.flink().restUrl() + " and bin/wattflow logs");
+    }
+
+    private static void requireRunning(ManagedProcess process, String name) {
+        if (!process.isRunning()) {
+            throw new StackException(name + " is not running: start the stack with bin/wattflow up");
+        }
+    }
+}
