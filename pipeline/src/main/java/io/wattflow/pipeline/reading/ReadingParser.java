@@ -91,7 +91,8 @@ public final class ReadingParser implements Serializable {
             throw new Invalid(RejectionReason.MISALIGNED_INTERVAL, "start and end must be whole seconds");
         }
         long energy = milliWattHours(json);
-        long maxEnergy = rules.maxAverageKilowatts() * (end - start) / 3_600L; // kW x ms / 3600 = mWh
+        // 1 kW for 1 ms is 1e6 mWh / 3.6e6 ms = 1/3.6 mWh
+        long maxEnergy = Math.multiplyExact(rules.maxAverageKilowatts(), end - start) * 10 / 36;
         if (energy > maxEnergy) {
             throw new Invalid(RejectionReason.IMPLAUSIBLE_ENERGY,
                     "energy means more than " + rules.maxAverageKilowatts() + " kW on average over the interval");

@@ -32,6 +32,11 @@ public class MeterUsage extends KeyedProcessFunction<String, IntervalReading, Us
     private static final long serialVersionUID = 1L;
     private static final long DAY_MILLIS = Duration.ofDays(1).toMillis();
 
+    static final MapStateDescriptor<String, AcceptedReading> ACCEPTED_READINGS = new MapStateDescriptor<>("accepted-readings",
+            Types.STRING, TypeInformation.of(AcceptedReading.class));
+    static final MapStateDescriptor<BucketKey, BucketTotal> BUCKET_TOTALS = new MapStateDescriptor<>("bucket-totals",
+            TypeInformation.of(BucketKey.class), TypeInformation.of(BucketTotal.class));
+
     private final long horizonMillis;
     private final long maxIntervalMillis;
 
@@ -60,10 +65,8 @@ public class MeterUsage extends KeyedProcessFunction<String, IntervalReading, Us
 
     @Override
     public void open(OpenContext openContext) {
-        accepted = getRuntimeContext().getMapState(new MapStateDescriptor<>("accepted-readings",
-                Types.STRING, TypeInformation.of(AcceptedReading.class)));
-        buckets = getRuntimeContext().getMapState(new MapStateDescriptor<>("bucket-totals",
-                TypeInformation.of(BucketKey.class), TypeInformation.of(BucketTotal.class)));
+        accepted = getRuntimeContext().getMapState(ACCEPTED_READINGS);
+        buckets = getRuntimeContext().getMapState(BUCKET_TOTALS);
         clock = getRuntimeContext().getState(new ValueStateDescriptor<>("record-clock", Types.LONG));
         lastSweepDay = getRuntimeContext().getState(new ValueStateDescriptor<>("last-sweep-day", Types.LONG));
         var metrics = getRuntimeContext().getMetricGroup();

@@ -1,0 +1,87 @@
+package io.wattflow.loadgen;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class ReadingGeneratorTest {
+    private static final GeneratorSettings SETTINGS =
+            new GeneratorSettings(7, 40, 15, 99, Instant.parse("2026-11-01T00:00:00Z"), 0, 0, 0, 0);
+
+    @Test
+    void sameSettingsGiveTheSameRecordsInTheSameOrder() {
+        GeneratorSettings faulty = SETTINGS.withFaults(0.1, 0.1, 0.05, 0.05);
+        assertThat(records(faulty)).containsExactlyElementsOf(records(faulty));
+    }
+
+    @Test
+    void withoutFaultsEveryValidReadingIsSentOnceInOrder() {
+        List<String> expected = new ArrayList<>();
+        ReadingGenerator.validReadings(SETTINGS).forEach(reading -> expected.add(ReadingGenerator.toJson(reading)));
+        assertThat(records(SETTINGS)).hasSize(7 * 40).containsExactlyElementsOf(expected);
+    }
+
+    @Test
+    void faultsAddDuplicatesAndMalformedRecordsButLoseNoValidReading() {
+        GeneratorSettings faulty = SETTINGS.withFaults(0.2, 0.2, 0.1, 0.1);
+        ReadingGenerator generator = new ReadingGenerator(faulty);
+        List<String> values = new ArrayList<>();
+        generator.forEachRemaining(record -> values.add(record.value()));
+        Set<String> valid = new HashSet<>();
+        ReadingGenerator.validReadings(faulty).forEach(reading -> valid.add(ReadingGenerator.toJson(reading)));
+
+        long malformed = values.stream().filter(value -> !valid.contains(value)).count();
+        assertThat(malformed).isEqualTo(generator.malformedCount()).isPositive();
+        assertThat(new HashSet<>(values)).containsAll(valid);
+        long duplicates = values.size() - malformed - valid.size();
+        assertThat(duplicates).isPositive();
+        assertThat(values).isNotEqualTo(records(SETTINGS)); // reordered as well
+    }
+
+    @Test
+    void aReadingDependsOnlyOnSeedMeterAndInterval() {
+        GeneratorSettings later = new GeneratorSettings(7, 40, 15, 99, Instant.parse("2026-11-01T05:00:00Z"), 0, 0, 0, 0);
+        // interval 20 of the first run is interval 0 of the second (5 h later = 20 quarter hours)
+        assertThat(ReadingGenerator.reading(later, 3)).isEqualTo(ReadingGenerator.reading(SETTINGS, 20 * 7 + 3));
+    }
+
+    @Test
+    void energyHasExactlyRepresentableKilowattHours() {
+        ReadingGenerator.IntervalReading reading = new ReadingGenerator.IntervalReading("r-1", "MTR-0001",
+                Instant.parse("2026-11-01T00:00:00Z"), Instant.parse("2026-11-01T00:15:00Z"), 1_234_500);
+        assertThat(ReadingGenerator.toJson(reading)).isEqualTo("{\"readingId\":\"r-1\",\"meterId\":\"MTR-0001\",\"channel\":\"import\","
+                + "\"kind\":\"interval\",\"start\":\"2026-11-01T00:00:00Z\",\"end\":\"2026-11-01T00:15:00Z\",\"kwh\":1.2345}");
+    }
+
+    @Test
+    void settingsEndingBeforeNowNeverReachTheFuture() {
+        Instant now = Instant.parse("2026-11-28T10:07:13Z");
+        GeneratorSettings settings = GeneratorSettings.endingBefore(now, 3, 96, 15, 1);
+        assertThat(settings.end()).isBeforeOrEqualTo(now);
+        assertThat(settings.start()).isEqualTo(Instant.parse("2026-11-27T10:00:00Z"));
+    }
+
+    @Test
+    void commandLineErrorsSayWhatToFix() {
+        Instant now = Instant.parse("2026-11-28T10:00:00Z");
+        assertThatThrownBy(() -> LoadGenerator.parse(new String[] {"--meterz", "3"}, now)).hasMessage("unknown option --meterz");
+        assertThatThrownBy(() -> LoadGenerator.parse(new String[] {"--duration", "soon"}, now))
+                .hasMessageContaining("--duration must look like 30s, 5m or 1h");
+        assertThatThrownBy(() -> LoadGenerator.parse(new String[] {"--start", "2026-11-28T10:07:00Z"}, now))
+                .hasMessageContaining("--start must be aligned to 15 minutes");
+        LoadGenerator.Options options = LoadGenerator.parse(new String[] {"--meters", "10", "--rate", "100", "--duration", "30s"}, now);
+        assertThat(options.settings().readingsPerMeter()).isEqualTo(300);
+    }
+
+    private static List<String> records(GeneratorSettings settings) {
+        List<String> values = new ArrayList<>();
+        new ReadingGenerator(settings).forEachRemaining(record -> values.add(record.value()));
+        return values;
+    }
+}
