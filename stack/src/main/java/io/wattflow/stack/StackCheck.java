@@ -25,9 +25,13 @@ public final class StackCheck {
     }
 
     public static Comparison compare(PostgresServer postgres, QuestDbServer questDb) {
+        return compare(postgres, PostgresServer.DATABASE, questDb);
+    }
+
+    public static Comparison compare(PostgresServer postgres, String database, QuestDbServer questDb) {
         Map<String, Long> truth = new HashMap<>();
         long total = 0;
-        try (Connection connection = postgres.connect(PostgresServer.DATABASE); Statement statement = connection.createStatement();
+        try (Connection connection = postgres.connect(database); Statement statement = connection.createStatement();
              ResultSet rows = statement.executeQuery(
                      "SELECT meter_id, channel, (extract(epoch FROM bucket_start) * 1000)::bigint, energy_mwh FROM usage_15m")) {
             while (rows.next()) {

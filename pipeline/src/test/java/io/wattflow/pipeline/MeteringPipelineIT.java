@@ -1,0 +1,184 @@
+package io.wattflow.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.wattflow.loadgen.GeneratorSettings;
+import io.wattflow.loadgen.LoadGenerator;
+import io.wattflow.loadgen.ReadingGenerator;
+import io.wattflow.pipeline.reading.RawReading;
+import io.wattflow.pipeline.sink.DeadLetterSerializer;
+import io.wattflow.stack.KafkaBroker;
+import io.wattflow.stack.PostgresServer;
+import io.wattflow.stack.StackCheck;
+import io.wattflow.stack.testing.TestServices;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The metering job on a Flink MiniCluster (parallelism 2) against a real Kafka broker, PostgreSQL and QuestDB:
+ * a deterministic, faulty stream of readings must land in usage_15m exactly, even though the job fails once
+ * mid-stream and recovers from its last checkpoint.
+ */
+class MeteringPipelineIT {
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    /** Fails the job once, after this many records, to force a restore from the last checkpoint. */
+    static final class FailOnceAfter implements MapFunction<RawReading, RawReading> {
+        private static final long serialVersionUID = 1L;
+        static final AtomicBoolean FAILED = new AtomicBoolean();
+        private final int after;
+        private int seen;
+
+        FailOnceAfter(int after) {
+            this.after = after;
+        }
+
+        @Override
+        public RawReading map(RawReading reading) {
+            if (++seen == after && FAILED.compareAndSet(false, true)) {
+                throw new IllegalStateException("injected failure after " + after + " records");
+            }
+            return reading;
+        }
+    }
+
+    @Test
+    void everyValidReadingIsBilledExactlyOnceThroughAFailureAndRejectsReachTheDeadLetterTopic() throws Exception {
+        TestServices services = TestServices.shared();
+        PostgresServer postgres = services.postgres();
+        String database = "pipeline_it";
+        postgres.createDatabaseAndRoles(database);
+        KafkaBroker kafka = services.kafka();
+        kafka.createTopics(List.of(new KafkaBroker.TopicSpec("it-readings", 4, Map.of()),
+                new KafkaBroker.TopicSpec("it-readings.dlq", 2, Map.of())));
+        services.questDb().execute("TRUNCATE TABLE energy");
+
+        // Given 30 meters x 40 half-hour readings (each split over two buckets) with duplicates, disorder and garbage
+        GeneratorSettings settings = GeneratorSettings.endingBefore(Instant.now(), 30, 40, 30, 11)
+                .withFaults(0.05, 0.05, 0.02, 0.03);
+        LoadGenerator.Summary produced = LoadGenerator.produce(new LoadGenerator.Options(kafka.bootstrapServers(), "it-readings",
+                settings, 1_000_000));
+        assertThat(produced.malformed()).isPositive();
+        Map<String, Long> expected = expectedBuckets(settings);
+
+        // When the job runs, failing once after 700 records
+        PipelineConfig config = PipelineConfig.defaults()
+                .with(PipelineConfig.KAFKA_BOOTSTRAP, kafka.bootstrapServers())
+                .with(PipelineConfig.READINGS_TOPIC, "it-readings")
+                .with(PipelineConfig.DEAD_LETTER_TOPIC, "it-readings.dlq")
+                .with(PipelineConfig.GROUP_ID, "it-metering")
+                .with(PipelineConfig.TRANSACTIONAL_ID_PREFIX, "it-metering-dlq")
+                .with(PipelineConfig.POSTGRES_URL, postgres.jdbcUrl(database))
+                .with(PipelineConfig.POSTGRES_PASSWORD_FILE, postgres.rolePasswordFile(PostgresServer.PIPELINE_ROLE).toString())
+                .with(PipelineConfig.INFLUX_URL, services.questDb().url())
+                .with(PipelineConfig.CHECKPOINT_INTERVAL, "1s")
+                .with(PipelineConfig.SINK_BATCH_INTERVAL, "200ms");
+        Configuration flinkConfiguration = MeteringJob.flinkConfiguration();
+        flinkConfiguration.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        flinkConfiguration.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+        flinkConfiguration.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration);
+        env.setParallelism(2);
+        MeteringJob.configure(env, config);
+        DataStream<RawReading> readings = env
+                .fromSource(MeteringJob.kafkaSource(config), WatermarkStrategy.noWatermarks(), "Kafka readings")
+                .uid("kafka-readings-source")
+                .map(new FailOnceAfter(700)).uid("inject-failure").name("Fail once");
+        MeteringJob.build(readings, config, MeteringJob.productionSinks(config));
+        JobClient job = env.executeAsync("metering-it");
+        try {
+            // Then usage_15m holds exactly the expected buckets, to the milli-Wh
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> assertThat(usageRows(postgres, database)).containsExactlyInAnyOrderEntriesOf(expected));
+            assertThat(FailOnceAfter.FAILED).isTrue();
+
+            // and QuestDB holds the same value for every bucket
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                    assertThat(StackCheck.compare(postgres, database, services.questDb()).identical()).isTrue());
+
+            // and every malformed record is in the dead-letter topic once, byte for byte, with its reason
+            await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                    assertThat(deadLetters(kafka)).hasSize((int) produced.malformed()));
+            for (ConsumerRecord<byte[], byte[]> letter : deadLetters(kafka)) {
+                String reason = new String(letter.headers().lastHeader(DeadLetterSerializer.REASON).value(), StandardCharsets.UTF_8);
+                assertThat(reason).isIn("malformed_json", "missing_field", "negative_energy", "non_positive_interval");
+                assertThat(letter.headers().lastHeader(DeadLetterSerializer.SOURCE_OFFSET)).isNotNull();
+            }
+        } finally {
+            job.cancel().get();
+        }
+    }
+
+    /** Independent of the pipeline's splitter: a half-hour aligned reading puts ceil(e/2) in its first bucket, floor(e/2) in its second. */
+    private static Map<String, Long> expectedBuckets(GeneratorSettings settings) {
+        Map<String, Long> expected = new HashMap<>();
+        for (ReadingGenerator.IntervalReading reading : ReadingGenerator.validReadings(settings)) {
+            long energy = reading.energyMilliWattHours();
+            expected.merge(reading.meterId() + "@" + reading.start(), energy - energy / 2, Long::sum);
+            expected.merge(reading.meterId() + "@" + reading.start().plus(Duration.ofMinutes(15)), energy / 2, Long::sum);
+        }
+        return expected;
+    }
+
+    private static Map<String, Long> usageRows(PostgresServer postgres, String database) throws Exception {
+        Map<String, Long> rows = new HashMap<>();
+        try (Connection connection = postgres.connect(database); Statement statement = connection.createStatement();
+             ResultSet result = statement.executeQuery("SELECT meter_id, bucket_start, energy_mwh, reading_count FROM usage_15m")) {
+            while (result.next()) {
+                assertThat(result.getInt(4)).isEqualTo(1); // each bucket is covered by exactly one half-hour reading
+                rows.put(result.getString(1) + "@" + result.getTimestamp(2).toInstant(), result.getLong(3));
+            }
+        }
+        return rows;
+    }
+
+    private static List<ConsumerRecord<byte[], byte[]>> deadLetters(KafkaBroker kafka) {
+        Properties properties = new Properties();
+        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        properties.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        List<ConsumerRecord<byte[], byte[]>> letters = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            var partitions = consumer.partitionsFor("it-readings.dlq").stream()
+                    .map(p -> new org.apache.kafka.common.TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<org.apache.kafka.common.TopicPartition, Long> end = consumer.endOffsets(partitions);
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(letters::add);
+            }
+        }
+        return letters;
+    }
+}
