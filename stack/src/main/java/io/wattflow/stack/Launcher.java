@@ -28,6 +28,8 @@ public final class Launcher {
                                       submit the metering job to the stack's Flink cluster
               demo                    up + submit + produce simulated readings + print working curl lines
               produce [options]       produce deterministic readings (--meters --rate --duration --seed ...)
+              console-producer <args> Kafka's stock console producer against the stack's broker (--topic readings ...)
+              console-consumer <args> Kafka's stock console consumer (--topic readings.dlq --from-beginning ...)
               check                   compare usage in PostgreSQL with the time series in QuestDB, bucket by bucket
               status                  show each component, its PID and URL
               env                     print KEY=value lines for scripts (API URL, admin token, addresses)
@@ -84,6 +86,12 @@ public final class Launcher {
                 return stack.flink().cli(List.of(args), true, null);
             }
             case "produce" -> produce(args);
+            case "console-producer" -> {
+                return kafkaTool("org.apache.kafka.tools.ConsoleProducer", args);
+            }
+            case "console-consumer" -> {
+                return kafkaTool("org.apache.kafka.tools.consumer.ConsoleConsumer", args);
+            }
             case "check" -> {
                 return check();
             }
@@ -179,6 +187,26 @@ public final class Launcher {
         LoadGenerator.Summary summary = LoadGenerator.produce(options);
         out.println(summary.describe());
         return summary;
+    }
+
+    /** Runs one of Kafka's stock tools against the stack's broker, with the terminal as its input and output. */
+    int kafkaTool(String mainClass, String[] args) {
+        requireRunning(stack.kafka().process(), "Kafka");
+        List<String> command = new ArrayList<>(List.of(StackLayout.javaBinary(), "-Xmx256m",
+                "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
+                "-cp", StackLayout.classPathOf(stack.layout().kafkaLib()), mainClass));
+        if (!List.of(args).contains("--bootstrap-server")) {
+            command.addAll(List.of("--bootstrap-server", stack.kafka().bootstrapServers()));
+        }
+        command.addAll(List.of(args));
+        try {
+            return new ProcessBuilder(command).inheritIO().start().waitFor();
+        } catch (java.io.IOException e) {
+            throw new StackException("cannot run " + mainClass + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StackException("interrupted");
+        }
     }
 
     int check() {
