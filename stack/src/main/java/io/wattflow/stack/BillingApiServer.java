@@ -1,10 +1,5 @@
 package io.wattflow.stack;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -12,8 +7,6 @@ import java.util.Map;
 
 /** The billing API as its own JVM, reading the stack's database as the read-only API role. */
 public final class BillingApiServer {
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
     private final StackLayout layout;
     private final int port;
     private final ManagedProcess process;
@@ -51,16 +44,7 @@ public final class BillingApiServer {
     }
 
     private boolean healthy() {
-        try {
-            HttpResponse<Void> response = HTTP.send(HttpRequest.newBuilder(URI.create(url() + "/health"))
-                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
-            return response.statusCode() == 200;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return HttpProbe.answers(url() + "/health");
     }
 
     public void stop() {

@@ -1,10 +1,6 @@
 package io.wattflow.stack;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,7 +23,6 @@ import java.util.stream.Stream;
  */
 public final class FlinkCluster {
     public static final int TASK_MANAGERS = 2;
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static final String RESULT_PREFIX = "BASH_JAVA_UTILS_EXEC_RESULT:";
 
     private final StackLayout layout;
@@ -257,16 +252,7 @@ public final class FlinkCluster {
 
     /** GET on the REST API; null when it does not answer 200. */
     public String get(String path) {
-        try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(restUrl() + path))
-                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-            return response.statusCode() == 200 ? response.body() : null;
-        } catch (IOException e) {
-            return null;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return null;
-        }
+        return HttpProbe.get(restUrl() + path);
     }
 
     private static final Pattern JOB = Pattern.compile("\\{\"jid\":\"([0-9a-f]+)\",\"name\":\"((?:[^\"\\\\]|\\\\.)*)\",[^{}]*?\"state\":\"([A-Z_]+)\"");

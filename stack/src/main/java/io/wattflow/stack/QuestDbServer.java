@@ -81,16 +81,7 @@ public final class QuestDbServer {
     }
 
     private boolean answersPing() {
-        try {
-            HttpResponse<Void> response = HTTP.send(HttpRequest.newBuilder(URI.create(url() + "/ping"))
-                    .timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.discarding());
-            return response.statusCode() / 100 == 2;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return HttpProbe.answers(url() + "/ping");
     }
 
     /** Applies {@code questdb/schema.sql}: one statement per line that is not a comment. */
