@@ -1,6 +1,6 @@
 package io.wattflow.pipeline;
 
-import io.wattflow.pipeline.reading.IntervalReading;
+import io.wattflow.pipeline.reading.MeterReading;
 import io.wattflow.pipeline.reading.ParseAndValidate;
 import io.wattflow.pipeline.reading.RawReading;
 import io.wattflow.pipeline.reading.RawReadingDeserializer;
@@ -57,13 +57,13 @@ public final class MeteringJob {
 
     /** The topology, top to bottom. Sources and sinks are passed in. */
     public static void build(DataStream<RawReading> readings, PipelineConfig config, Sinks sinks) {
-        SingleOutputStreamOperator<IntervalReading> valid = readings
+        SingleOutputStreamOperator<MeterReading> valid = readings
                 .process(new ParseAndValidate(config.readingRules()))
                 .uid("parse-and-validate").name("Parse and validate");
 
         SingleOutputStreamOperator<UsageBucket> buckets = valid
                 .keyBy(reading -> reading.meterId)
-                .process(new MeterUsage(config.readingRules().latenessHorizon(), config.readingRules().maxInterval()))
+                .process(new MeterUsage(config.usageRules()))
                 .uid("meter-usage").name("Deduplicate and sum per meter and bucket");
 
         buckets.sinkTo(sinks.usageTable()).uid("usage-table-sink").name("usage_15m (PostgreSQL)");

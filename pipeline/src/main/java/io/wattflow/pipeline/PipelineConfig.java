@@ -1,6 +1,8 @@
 package io.wattflow.pipeline;
 
 import io.wattflow.pipeline.reading.ReadingParser;
+import io.wattflow.pipeline.usage.UsageRules;
+import java.math.BigDecimal;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,6 +40,7 @@ public final class PipelineConfig {
     public static final Option MAX_FUTURE_SKEW = new Option("max-future-skew", "5m", "Readings ending more than this after their Kafka record timestamp are rejected (future_timestamp).");
     public static final Option MAX_INTERVAL = new Option("max-interval", "1d", "Longest accepted interval reading (interval_too_long).");
     public static final Option MAX_AVERAGE_KW = new Option("max-average-kw", "10000", "Largest plausible average power over an interval, in kW (implausible_energy).");
+    public static final Option REGISTER_CAPACITIES = new Option("register-capacities", "", "Register capacity per meter class, as prefix=kWh pairs (e.g. MTR-=100000,GW-=1000000): a register that drops is a rollover, not a reset, when wrapping at that capacity is plausible. A meter's class is the longest configured prefix of its id.");
     public static final Option SINK_BATCH_SIZE = new Option("sink.batch-size", "1000", "Rows per JDBC batch and points per InfluxDB write.");
     public static final Option SINK_BATCH_INTERVAL = new Option("sink.batch-interval", "500ms", "Longest time a row or point waits before it is written.");
     public static final Option JOB_NAME = new Option("job.name", "wattflow-metering", "Name of the job on the cluster.");
@@ -45,7 +48,7 @@ public final class PipelineConfig {
     public static final List<Option> OPTIONS = List.of(KAFKA_BOOTSTRAP, READINGS_TOPIC, DEAD_LETTER_TOPIC, GROUP_ID,
             TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT, POSTGRES_URL, POSTGRES_USER, POSTGRES_PASSWORD_FILE, INFLUX_URL,
             INFLUX_ORG, INFLUX_BUCKET, INFLUX_TOKEN_FILE, CHECKPOINT_INTERVAL, LATENESS_HORIZON, MAX_FUTURE_SKEW,
-            MAX_INTERVAL, MAX_AVERAGE_KW, SINK_BATCH_SIZE, SINK_BATCH_INTERVAL, JOB_NAME);
+            MAX_INTERVAL, MAX_AVERAGE_KW, REGISTER_CAPACITIES, SINK_BATCH_SIZE, SINK_BATCH_INTERVAL, JOB_NAME);
 
     private final Map<String, String> values;
 
@@ -73,7 +76,7 @@ public final class PipelineConfig {
             values.put(name, args[++i]);
         }
         PipelineConfig config = new PipelineConfig(values);
-        config.readingRules(); // fail on submission, not in the cluster, when a duration or number is wrong
+        config.usageRules(); // fail on submission, not in the cluster, when a duration or number is wrong
         config.checkpointInterval();
         config.transactionTimeout();
         config.batchSize();
@@ -111,6 +114,28 @@ public final class PipelineConfig {
     public ReadingParser.ReadingRules readingRules() {
         return new ReadingParser.ReadingRules(duration(LATENESS_HORIZON), duration(MAX_FUTURE_SKEW), duration(MAX_INTERVAL),
                 number(MAX_AVERAGE_KW));
+    }
+
+    public UsageRules usageRules() {
+        ReadingParser.ReadingRules reading = readingRules();
+        Map<String, Long> capacities = new LinkedHashMap<>();
+        String text = get(REGISTER_CAPACITIES).trim();
+        if (!text.isEmpty()) {
+            for (String pair : text.split(",")) {
+                String[] prefixAndKwh = pair.split("=", 2);
+                try {
+                    long milliWattHours = new BigDecimal(prefixAndKwh[1].trim()).movePointRight(6).longValueExact();
+                    if (prefixAndKwh[0].isBlank() || milliWattHours <= 0) {
+                        throw new NumberFormatException();
+                    }
+                    capacities.put(prefixAndKwh[0].trim(), milliWattHours);
+                } catch (RuntimeException e) {
+                    throw new IllegalArgumentException("--" + REGISTER_CAPACITIES.name() + " must be prefix=kWh pairs such as "
+                            + "MTR-=100000,GW-=1000000; got '" + pair + "'");
+                }
+            }
+        }
+        return UsageRules.of(reading.latenessHorizon(), reading.maxInterval(), reading.maxAverageKilowatts(), capacities);
     }
 
     public String postgresPassword() {

@@ -9,7 +9,7 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /** Parses each record; valid readings go on, everything else to the {@link #REJECTED} side output with its reason. */
-public class ParseAndValidate extends ProcessFunction<RawReading, IntervalReading> {
+public class ParseAndValidate extends ProcessFunction<RawReading, MeterReading> {
     private static final long serialVersionUID = 1L;
 
     public static final OutputTag<Rejection> REJECTED = new OutputTag<>("rejected") {
@@ -34,7 +34,7 @@ public class ParseAndValidate extends ProcessFunction<RawReading, IntervalReadin
     }
 
     @Override
-    public void processElement(RawReading raw, Context context, Collector<IntervalReading> out) {
+    public void processElement(RawReading raw, Context context, Collector<MeterReading> out) {
         readingsIn.inc();
         ReadingParser.Result result = parser.parse(raw);
         if (result.reading() != null) {

@@ -13,7 +13,7 @@ import java.time.format.DateTimeParseException;
 import java.util.regex.Pattern;
 
 /**
- * Turns one record of the readings topic into a valid {@link IntervalReading} or a {@link Rejection} with a
+ * Turns one record of the readings topic into a valid {@link MeterReading} or a {@link Rejection} with a
  * stable reason. Energy is parsed as an exact decimal (never a binary double) and must have at most 6 decimal
  * places of kWh, so it converts to integer milli-Wh without rounding.
  */
@@ -30,8 +30,8 @@ public final class ReadingParser implements Serializable {
     }
 
     /** The outcome of parsing: exactly one of {@code reading} and {@code rejection} is set. */
-    public record Result(IntervalReading reading, Rejection rejection) {
-        static Result accepted(IntervalReading reading) {
+    public record Result(MeterReading reading, Rejection rejection) {
+        static Result accepted(MeterReading reading) {
             return new Result(reading, null);
         }
 
@@ -53,13 +53,13 @@ public final class ReadingParser implements Serializable {
             return Result.rejected(raw, RejectionReason.MALFORMED_JSON, "a reading must be one JSON object");
         }
         try {
-            return Result.accepted(interval(json, raw));
+            return Result.accepted(reading(json, raw));
         } catch (Invalid invalid) {
             return Result.rejected(raw, invalid.reason, invalid.getMessage());
         }
     }
 
-    private IntervalReading interval(JsonNode json, RawReading raw) throws Invalid {
+    private MeterReading reading(JsonNode json, RawReading raw) throws Invalid {
         String readingId = text(json, "readingId");
         if (readingId.isEmpty() || readingId.length() > MAX_READING_ID_LENGTH) {
             throw new Invalid(RejectionReason.MISTYPED_FIELD, "readingId must have 1 to " + MAX_READING_ID_LENGTH + " characters");
@@ -74,7 +74,7 @@ public final class ReadingParser implements Serializable {
         }
         String kind = text(json, "kind");
         if (kind.equals("register")) {
-            throw new Invalid(RejectionReason.UNSUPPORTED_KIND, "register readings are not billed yet");
+            return register(json, raw, readingId, meterId, channel);
         }
         if (!kind.equals("interval")) {
             throw new Invalid(RejectionReason.UNKNOWN_KIND, "kind must be interval or register, got " + kind);
@@ -90,46 +90,63 @@ public final class ReadingParser implements Serializable {
         if (start % 1000 != 0 || end % 1000 != 0) {
             throw new Invalid(RejectionReason.MISALIGNED_INTERVAL, "start and end must be whole seconds");
         }
-        long energy = milliWattHours(json);
+        long energy = milliWattHours(json, "kwh");
         // 1 kW for 1 ms is 1e6 mWh / 3.6e6 ms = 1/3.6 mWh
         long maxEnergy = Math.multiplyExact(rules.maxAverageKilowatts(), end - start) * 10 / 36;
         if (energy > maxEnergy) {
             throw new Invalid(RejectionReason.IMPLAUSIBLE_ENERGY,
                     "energy means more than " + rules.maxAverageKilowatts() + " kW on average over the interval");
         }
-        if (end > raw.recordTimestamp + rules.maxFutureSkew().toMillis()) {
-            throw new Invalid(RejectionReason.FUTURE_TIMESTAMP,
-                    "end lies more than " + rules.maxFutureSkew() + " after the record's Kafka timestamp");
-        }
-        if (end < raw.recordTimestamp - rules.latenessHorizon().toMillis()) {
-            throw new Invalid(RejectionReason.TOO_LATE,
-                    "end lies more than the lateness horizon " + rules.latenessHorizon() + " before the record's Kafka timestamp");
-        }
-        IntervalReading reading = new IntervalReading(readingId, meterId, channel, start, end, energy, raw.recordTimestamp);
+        checkClock(end, raw, "end");
+        MeterReading reading = new MeterReading(readingId, meterId, channel, start, end, energy, raw.recordTimestamp);
         reading.source = raw;
         return reading;
     }
 
-    private static long milliWattHours(JsonNode json) throws Invalid {
-        JsonNode kwh = json.get("kwh");
+    private MeterReading register(JsonNode json, RawReading raw, String readingId, String meterId, String channel) throws Invalid {
+        long timestamp = instant(json, "ts");
+        if (timestamp % 1000 != 0) {
+            throw new Invalid(RejectionReason.MISALIGNED_INTERVAL, "ts must be a whole second");
+        }
+        long value = milliWattHours(json, "registerKwh");
+        checkClock(timestamp, raw, "ts");
+        MeterReading reading = MeterReading.register(readingId, meterId, channel, timestamp, value, raw.recordTimestamp);
+        reading.source = raw;
+        return reading;
+    }
+
+    private void checkClock(long time, RawReading raw, String field) throws Invalid {
+        if (time > raw.recordTimestamp + rules.maxFutureSkew().toMillis()) {
+            throw new Invalid(RejectionReason.FUTURE_TIMESTAMP,
+                    field + " lies more than " + rules.maxFutureSkew() + " after the record's Kafka timestamp");
+        }
+        if (time < raw.recordTimestamp - rules.latenessHorizon().toMillis()) {
+            throw new Invalid(RejectionReason.TOO_LATE,
+                    field + " lies more than the lateness horizon " + rules.latenessHorizon() + " before the record's Kafka timestamp");
+        }
+    }
+
+    /** A non-negative kWh number with at most 6 decimal places, as integer milli-Wh. */
+    private static long milliWattHours(JsonNode json, String field) throws Invalid {
+        JsonNode kwh = json.get(field);
         if (kwh == null || kwh.isNull()) {
-            throw new Invalid(RejectionReason.MISSING_FIELD, "kwh is missing");
+            throw new Invalid(RejectionReason.MISSING_FIELD, field + " is missing");
         }
         if (!kwh.isNumber()) {
-            throw new Invalid(RejectionReason.MISTYPED_FIELD, "kwh must be a JSON number");
+            throw new Invalid(RejectionReason.MISTYPED_FIELD, field + " must be a JSON number");
         }
         BigDecimal value = kwh.decimalValue();
         if (value.signum() < 0) {
-            throw new Invalid(RejectionReason.NEGATIVE_ENERGY, "kwh must not be negative");
+            throw new Invalid(RejectionReason.NEGATIVE_ENERGY, field + " must not be negative");
         }
         BigDecimal milli = value.movePointRight(6).stripTrailingZeros();
         if (milli.scale() > 0) {
-            throw new Invalid(RejectionReason.TOO_PRECISE, "kwh may have at most 6 decimal places");
+            throw new Invalid(RejectionReason.TOO_PRECISE, field + " may have at most 6 decimal places");
         }
         try {
             return milli.longValueExact();
         } catch (ArithmeticException e) {
-            throw new Invalid(RejectionReason.IMPLAUSIBLE_ENERGY, "kwh is out of range");
+            throw new Invalid(RejectionReason.IMPLAUSIBLE_ENERGY, field + " is out of range");
         }
     }
 

@@ -6,7 +6,6 @@ public enum RejectionReason {
     MISSING_FIELD("missing_field"),
     MISTYPED_FIELD("mistyped_field"),
     UNKNOWN_KIND("unknown_kind"),
-    UNSUPPORTED_KIND("unsupported_kind"),
     UNKNOWN_CHANNEL("unknown_channel"),
     INVALID_METER_ID("invalid_meter_id"),
     NEGATIVE_ENERGY("negative_energy"),
@@ -17,7 +16,9 @@ public enum RejectionReason {
     MISALIGNED_INTERVAL("misaligned_interval"),
     FUTURE_TIMESTAMP("future_timestamp"),
     TOO_LATE("too_late"),
-    CONFLICTING_DUPLICATE("conflicting_duplicate");
+    CONFLICTING_DUPLICATE("conflicting_duplicate"),
+    OVERLAP("overlap"),
+    KIND_CONFLICT("kind_conflict");
 
     private final String code;
 

@@ -29,7 +29,7 @@ class ReadingParserTest {
         ReadingParser.Result result = parse("{\"readingId\":\"r-1\",\"meterId\":\"MTR-0001\",\"kind\":\"interval\","
                 + "\"start\":\"2026-11-28T10:00:00Z\",\"end\":\"2026-11-28T10:15:00Z\",\"kwh\":1.234}");
         assertThat(result.rejection()).isNull();
-        assertThat(result.reading()).isEqualTo(new IntervalReading("r-1", "MTR-0001", "import",
+        assertThat(result.reading()).isEqualTo(new MeterReading("r-1", "MTR-0001", "import",
                 Instant.parse("2026-11-28T10:00:00Z").toEpochMilli(), Instant.parse("2026-11-28T10:15:00Z").toEpochMilli(),
                 1_234_000, RECORD_TIME));
         assertThat(result.reading().source.offset).isEqualTo(42);
@@ -53,7 +53,10 @@ class ReadingParserTest {
             "{\"readingId\":\"r\",\"meterId\":\"M1\",\"kind\":\"interval\",\"start\":\"2026-11-28T10:00:00Z\",\"end\":\"2026-11-28T10:15:00Z\",\"kwh\":\"1.0\"}|mistyped_field",
             "{\"readingId\":\"r\",\"meterId\":\"M1\",\"kind\":\"interval\",\"start\":\"yesterday\",\"end\":\"2026-11-28T10:15:00Z\",\"kwh\":1}|mistyped_field",
             "{\"readingId\":\"r\",\"meterId\":\"M1\",\"kind\":\"pulse\",\"start\":\"2026-11-28T10:00:00Z\",\"end\":\"2026-11-28T10:15:00Z\",\"kwh\":1}|unknown_kind",
-            "{\"readingId\":\"r\",\"meterId\":\"M1\",\"kind\":\"register\",\"ts\":\"2026-11-28T10:15:00Z\",\"registerKwh\":10234.567}|unsupported_kind",
+            "{\"readingId\":\"r\",\"meterId\":\"M1\",\"kind\":\"register\",\"ts\":\"2026-11-28T10:15:00Z\"}|missing_field",
+            "{\"readingId\":\"r\",\"meterId\":\"M1\",\"kind\":\"register\",\"ts\":\"2026-11-28T10:15:00Z\",\"registerKwh\":-1}|negative_energy",
+            "{\"readingId\":\"r\",\"meterId\":\"M1\",\"kind\":\"register\",\"ts\":\"2026-11-28T11:15:00Z\",\"registerKwh\":1}|future_timestamp",
+            "{\"readingId\":\"r\",\"meterId\":\"M1\",\"kind\":\"register\",\"ts\":\"2026-11-01T11:15:00Z\",\"registerKwh\":1}|too_late",
             "{\"readingId\":\"r\",\"meterId\":\"M1\",\"channel\":\"reactive\",\"kind\":\"interval\",\"start\":\"2026-11-28T10:00:00Z\",\"end\":\"2026-11-28T10:15:00Z\",\"kwh\":1}|unknown_channel",
             "{\"readingId\":\"r\",\"meterId\":\"M 1\",\"kind\":\"interval\",\"start\":\"2026-11-28T10:00:00Z\",\"end\":\"2026-11-28T10:15:00Z\",\"kwh\":1}|invalid_meter_id",
             "{\"readingId\":\"r\",\"meterId\":\"M1\",\"kind\":\"interval\",\"start\":\"2026-11-28T10:00:00Z\",\"end\":\"2026-11-28T10:15:00Z\",\"kwh\":-0.5}|negative_energy",
@@ -71,6 +74,15 @@ class ReadingParserTest {
         assertThat(result.rejection().reason).isEqualTo(reason);
         assertThat(result.rejection().detail).isNotBlank();
         assertThat(new String(result.rejection().source.value, StandardCharsets.UTF_8)).isEqualTo(json);
+    }
+
+    @Test
+    void aRegisterReadingCarriesItsValueInMilliWattHours() {
+        ReadingParser.Result result = parse("{\"readingId\":\"r-2\",\"meterId\":\"MTR-0001\",\"channel\":\"import\",\"kind\":\"register\","
+                + "\"ts\":\"2026-11-28T10:15:00Z\",\"registerKwh\":10234.567}");
+        assertThat(result.rejection()).isNull();
+        assertThat(result.reading()).isEqualTo(MeterReading.register("r-2", "MTR-0001", "import",
+                Instant.parse("2026-11-28T10:15:00Z").toEpochMilli(), 10_234_567_000L, RECORD_TIME));
     }
 
     @Test

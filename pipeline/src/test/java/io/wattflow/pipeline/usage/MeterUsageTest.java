@@ -2,13 +2,14 @@ package io.wattflow.pipeline.usage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.wattflow.pipeline.reading.IntervalReading;
+import io.wattflow.pipeline.reading.MeterReading;
 import io.wattflow.pipeline.reading.ParseAndValidate;
 import io.wattflow.pipeline.reading.RawReading;
 import io.wattflow.pipeline.reading.Rejection;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
@@ -22,12 +23,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 class MeterUsageTest {
-    private KeyedOneInputStreamOperatorTestHarness<String, IntervalReading, UsageBucket> harness;
+    /** Registers of meters whose id starts with ROLL- wrap at 100000 kWh. */
+    static final UsageRules RULES = UsageRules.of(Duration.ofDays(7), Duration.ofDays(1), 10_000, Map.of("ROLL-", 100_000_000_000L));
+    private KeyedOneInputStreamOperatorTestHarness<String, MeterReading, UsageBucket> harness;
 
     @BeforeEach
     void openHarness() throws Exception {
         harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new MeterUsage(Duration.ofDays(7), Duration.ofDays(1))), reading -> reading.meterId, Types.STRING);
+                new KeyedProcessOperator<>(new MeterUsage(RULES)), reading -> reading.meterId, Types.STRING);
         harness.open();
     }
 
@@ -40,13 +43,13 @@ class MeterUsageTest {
         return Instant.parse(instant).toEpochMilli();
     }
 
-    private static IntervalReading reading(String id, String start, String end, long energy, String recordTime) {
-        IntervalReading reading = new IntervalReading(id, "MTR-0001", "import", at(start), at(end), energy, at(recordTime));
+    private static MeterReading reading(String id, String start, String end, long energy, String recordTime) {
+        MeterReading reading = new MeterReading(id, "MTR-0001", "import", at(start), at(end), energy, at(recordTime));
         reading.source = new RawReading("readings", 0, 1, at(recordTime), null, ("{\"readingId\":\"" + id + "\"}").getBytes());
         return reading;
     }
 
-    private void process(IntervalReading reading) throws Exception {
+    private void process(MeterReading reading) throws Exception {
         harness.processElement(new StreamRecord<>(reading, reading.recordTimestamp));
     }
 
@@ -66,13 +69,13 @@ class MeterUsageTest {
 
     @Test
     void eachReadingEmitsTheNewAbsoluteTotalOfEveryBucketItTouches() throws Exception {
-        process(reading("r-1", "2026-11-28T10:00:00Z", "2026-11-28T10:30:00Z", 1_001, "2026-11-28T10:31:00Z"));
-        process(reading("r-2", "2026-11-28T10:15:00Z", "2026-11-28T10:30:00Z", 2_000, "2026-11-28T10:31:00Z"));
+        process(reading("r-1", "2026-11-28T10:00:00Z", "2026-11-28T10:20:00Z", 1_001, "2026-11-28T10:31:00Z"));
+        process(reading("r-2", "2026-11-28T10:20:00Z", "2026-11-28T10:30:00Z", 2_000, "2026-11-28T10:31:00Z"));
 
         assertThat(harness.extractOutputValues()).containsExactly(
-                new UsageBucket("MTR-0001", "import", at("2026-11-28T10:00:00Z"), 501, 1),
-                new UsageBucket("MTR-0001", "import", at("2026-11-28T10:15:00Z"), 500, 1),
-                new UsageBucket("MTR-0001", "import", at("2026-11-28T10:15:00Z"), 2_500, 2));
+                new UsageBucket("MTR-0001", "import", at("2026-11-28T10:00:00Z"), 751, 1),
+                new UsageBucket("MTR-0001", "import", at("2026-11-28T10:15:00Z"), 250, 1),
+                new UsageBucket("MTR-0001", "import", at("2026-11-28T10:15:00Z"), 2_250, 2));
         assertThat(rejectedReasons()).isEmpty();
     }
 
@@ -119,8 +122,134 @@ class MeterUsageTest {
 
         assertThat(mapKeys(MeterUsage.ACCEPTED_READINGS)).containsExactly("r-late");
         assertThat(mapKeys(MeterUsage.BUCKET_TOTALS)).containsExactly(new BucketKey("import", at("2026-11-10T00:00:00Z")));
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(4); // the two maps, the clock, the sweep day
+        assertThat(harness.numKeyedStateEntries()).isEqualTo(5); // two maps, the channel kind, the clock, the sweep day
         assertThat(harness.numEventTimeTimers()).isZero();
         assertThat(harness.numProcessingTimeTimers()).isZero();
+    }
+
+    private static MeterReading register(String meter, String id, String ts, long valueMilliWattHours, String recordTime) {
+        MeterReading reading = MeterReading.register(id, meter, "import", at(ts), valueMilliWattHours, at(recordTime));
+        reading.source = new RawReading("readings", 0, 1, at(recordTime), null, ("{\"readingId\":\"" + id + "\"}").getBytes());
+        return reading;
+    }
+
+    /** The latest absolute total emitted per bucket start, for one meter. */
+    private Map<Long, Long> latestTotals() {
+        Map<Long, Long> totals = new java.util.TreeMap<>();
+        harness.extractOutputValues().forEach(bucket -> totals.put(bucket.bucketStartMillis, bucket.energyMilliWattHours));
+        return totals;
+    }
+
+    @Test
+    void theSameIntervalUnderAnotherReadingIdIsADuplicate() throws Exception {
+        process(reading("r-1", "2026-11-28T10:00:00Z", "2026-11-28T10:15:00Z", 700, "2026-11-28T10:16:00Z"));
+        process(reading("gw-77", "2026-11-28T10:00:00Z", "2026-11-28T10:15:00Z", 700, "2026-11-28T10:17:00Z"));
+        process(reading("gw-78", "2026-11-28T10:00:00Z", "2026-11-28T10:15:00Z", 900, "2026-11-28T10:17:00Z"));
+
+        assertThat(harness.extractOutputValues()).containsExactly(new UsageBucket("MTR-0001", "import", at("2026-11-28T10:00:00Z"), 700, 1));
+        assertThat(rejectedReasons()).containsExactly("conflicting_duplicate");
+    }
+
+    @Test
+    void anIntervalOverlappingAnAcceptedOneIsRejectedAndChangesNothing() throws Exception {
+        process(reading("r-1", "2026-11-28T10:00:00Z", "2026-11-28T10:30:00Z", 1_000, "2026-11-28T10:31:00Z"));
+        process(reading("r-2", "2026-11-28T10:15:00Z", "2026-11-28T10:45:00Z", 1_000, "2026-11-28T10:46:00Z"));
+        process(reading("r-3", "2026-11-28T10:30:00Z", "2026-11-28T10:45:00Z", 300, "2026-11-28T10:46:00Z"));
+
+        assertThat(rejectedReasons()).containsExactly("overlap");
+        assertThat(latestTotals()).containsExactly(Map.entry(at("2026-11-28T10:00:00Z"), 500L),
+                Map.entry(at("2026-11-28T10:15:00Z"), 500L), Map.entry(at("2026-11-28T10:30:00Z"), 300L));
+    }
+
+    @Test
+    void aRegisterValueOnAnIntervalChannelIsAKindConflict() throws Exception {
+        process(reading("r-1", "2026-11-28T10:00:00Z", "2026-11-28T10:15:00Z", 700, "2026-11-28T10:16:00Z"));
+        process(register("MTR-0001", "reg-1", "2026-11-28T10:15:00Z", 5_000_000, "2026-11-28T10:16:00Z"));
+
+        assertThat(rejectedReasons()).containsExactly("kind_conflict");
+    }
+
+    @Test
+    void consecutiveRegisterValuesBillTheirDifferenceProRata() throws Exception {
+        process(register("MTR-0001", "a", "2026-11-28T10:00:00Z", 10_000_000, "2026-11-28T10:01:00Z"));
+        process(register("MTR-0001", "b", "2026-11-28T10:30:00Z", 10_001_001, "2026-11-28T10:31:00Z"));
+
+        assertThat(harness.extractOutputValues()).containsExactly(
+                new UsageBucket("MTR-0001", "import", at("2026-11-28T10:00:00Z"), 501, 1),
+                new UsageBucket("MTR-0001", "import", at("2026-11-28T10:15:00Z"), 500, 1));
+    }
+
+    @Test
+    void aLateRegisterValueBetweenTwoKnownOnesResplitsTheSpanWithTheSameTotal() throws Exception {
+        process(register("MTR-0001", "a", "2026-11-28T10:00:00Z", 0, "2026-11-28T10:01:00Z"));
+        process(register("MTR-0001", "c", "2026-11-28T11:00:00Z", 4_000, "2026-11-28T11:01:00Z"));
+        assertThat(latestTotals().values()).containsExactly(1_000L, 1_000L, 1_000L, 1_000L);
+
+        // Late: by 10:15 the meter had already used 3000 of the 4000.
+        process(register("MTR-0001", "b", "2026-11-28T10:15:00Z", 3_000, "2026-11-28T11:05:00Z"));
+
+        assertThat(latestTotals()).containsExactly(
+                Map.entry(at("2026-11-28T10:00:00Z"), 3_000L), Map.entry(at("2026-11-28T10:15:00Z"), 334L),
+                Map.entry(at("2026-11-28T10:30:00Z"), 333L), Map.entry(at("2026-11-28T10:45:00Z"), 333L));
+        assertThat(latestTotals().values().stream().mapToLong(Long::longValue).sum()).isEqualTo(4_000L);
+        assertThat(harness.extractOutputValues().get(harness.extractOutputValues().size() - 1).readingCount).isEqualTo(1);
+    }
+
+    @Test
+    void aRegisterThatGoesDownIsAResetBilledAsZeroAndTheNewBaseline() throws Exception {
+        process(register("MTR-0001", "a", "2026-11-28T10:00:00Z", 9_000_000, "2026-11-28T10:01:00Z"));
+        process(register("MTR-0001", "b", "2026-11-28T10:15:00Z", 1_000, "2026-11-28T10:16:00Z"));
+        process(register("MTR-0001", "c", "2026-11-28T10:30:00Z", 1_600, "2026-11-28T10:31:00Z"));
+
+        assertThat(harness.extractOutputValues()).containsExactly(
+                new UsageBucket("MTR-0001", "import", at("2026-11-28T10:00:00Z"), 0, 1),
+                new UsageBucket("MTR-0001", "import", at("2026-11-28T10:15:00Z"), 600, 1));
+    }
+
+    @Test
+    void aDropOfARegisterWithCapacityIsARolloverAndBilled() throws Exception {
+        process(register("ROLL-1", "a", "2026-11-28T10:00:00Z", 99_999_999_000L, "2026-11-28T10:01:00Z"));
+        process(register("ROLL-1", "b", "2026-11-28T10:15:00Z", 2_000, "2026-11-28T10:16:00Z"));
+
+        assertThat(harness.extractOutputValues()).containsExactly(new UsageBucket("ROLL-1", "import", at("2026-11-28T10:00:00Z"), 3_000, 1));
+    }
+
+    @Test
+    void aMeterSilentForLongerThanTheHorizonIsBilledFromItsLastValue() throws Exception {
+        process(register("MTR-0001", "a", "2026-11-01T00:00:00Z", 1_000_000, "2026-11-01T00:01:00Z"));
+        process(register("MTR-0001", "b", "2026-11-01T00:15:00Z", 1_000_900, "2026-11-01T00:16:00Z"));
+        // Silent for 20 days (the daily sweep runs on this reading: the last value must survive it)
+        process(register("MTR-0001", "c", "2026-11-21T00:15:00Z", 1_000_900 + 1_920_000, "2026-11-21T00:16:00Z"));
+
+        Map<Long, Long> totals = latestTotals();
+        assertThat(totals).hasSize(1 + 20 * 96);
+        assertThat(totals.get(at("2026-11-01T00:00:00Z"))).isEqualTo(900L);
+        assertThat(totals.get(at("2026-11-10T12:00:00Z"))).isEqualTo(1_000L);
+        assertThat(totals.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(900L + 1_920_000L);
+        assertThat(rejectedReasons()).isEmpty();
+    }
+
+    @Test
+    void registerValuesResentOrConflictingAtTheSameInstant() throws Exception {
+        process(register("MTR-0001", "a", "2026-11-28T10:00:00Z", 1_000, "2026-11-28T10:01:00Z"));
+        process(register("MTR-0001", "b", "2026-11-28T10:15:00Z", 2_000, "2026-11-28T10:16:00Z"));
+        process(register("MTR-0001", "b2", "2026-11-28T10:15:00Z", 2_000, "2026-11-28T10:17:00Z"));
+        process(register("MTR-0001", "b3", "2026-11-28T10:15:00Z", 2_500, "2026-11-28T10:17:00Z"));
+
+        assertThat(harness.extractOutputValues()).containsExactly(new UsageBucket("MTR-0001", "import", at("2026-11-28T10:00:00Z"), 1_000, 1));
+        assertThat(rejectedReasons()).containsExactly("conflicting_duplicate");
+    }
+
+    @Test
+    void oldRegisterValuesAreRemovedButTheNewestBeforeTheHorizonStays() throws Exception {
+        for (int day = 1; day <= 3; day++) {
+            String ts = String.format("2026-11-%02dT00:00:00Z", day);
+            process(register("MTR-0001", "d" + day, ts, day * 1_000L, ts));
+        }
+        process(register("MTR-0001", "d20", "2026-11-20T00:00:00Z", 50_000, "2026-11-20T00:00:00Z"));
+
+        assertThat(mapKeys(MeterUsage.REGISTER_VALUES)).extracting(key -> key.timestampMillis)
+                .containsExactlyInAnyOrder(at("2026-11-03T00:00:00Z"), at("2026-11-20T00:00:00Z"));
+        assertThat(mapKeys(MeterUsage.BUCKET_TOTALS)).allSatisfy(key -> assertThat(key.bucketStartMillis).isGreaterThanOrEqualTo(at("2026-11-03T00:00:00Z")));
     }
 }
