@@ -8,9 +8,11 @@ import io.wattflow.pipeline.reading.Rejection;
 import io.wattflow.pipeline.sink.DeadLetterSerializer;
 import io.wattflow.pipeline.sink.InfluxDbSink;
 import io.wattflow.pipeline.sink.UsageTableSink;
+import io.wattflow.pipeline.usage.LatestBucketsPerCheckpoint;
 import io.wattflow.pipeline.usage.MeterUsage;
 import io.wattflow.pipeline.usage.UsageBucket;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.connector.base.DeliveryGuarantee;
@@ -28,12 +30,14 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  * written to PostgreSQL (billing truth) and InfluxDB (dashboards); rejects to the dead-letter topic.
  *
  * <pre>
- * Kafka readings -> Parse and validate -> keyBy(meter) -> Meter usage -> usage_15m (JDBC upsert)
- *                          |                                 |      \-> InfluxDB (energy)
+ * Kafka readings -> Parse and validate -> keyBy(meter) -> Meter usage -> Latest per checkpoint -> usage_15m (JDBC upsert)
+ *                          |                                 |                              \-> InfluxDB (energy)
  *                          \--------- rejected --------------+-> readings.dlq (exactly-once)
  * </pre>
  */
 public final class MeteringJob {
+    /** Bound of the per-checkpoint pre-aggregation buffer per subtask (about 100 bytes a bucket). */
+    static final int MAX_BUFFERED_BUCKETS = 200_000;
 
     private MeteringJob() {
     }
@@ -66,8 +70,14 @@ public final class MeteringJob {
                 .process(new MeterUsage(config.usageRules()))
                 .uid("meter-usage").name("Deduplicate and sum per meter and bucket");
 
-        buckets.sinkTo(sinks.usageTable()).uid("usage-table-sink").name("usage_15m (PostgreSQL)");
-        buckets.sinkTo(sinks.timeSeries()).uid("influxdb-sink").name("energy (InfluxDB)");
+        // Only the latest total of each bucket touched since the last checkpoint goes on to the sinks.
+        DataStream<UsageBucket> changed = buckets
+                .transform("Latest bucket totals per checkpoint", TypeInformation.of(UsageBucket.class),
+                        new LatestBucketsPerCheckpoint(MAX_BUFFERED_BUCKETS))
+                .uid("latest-buckets-per-checkpoint");
+
+        changed.sinkTo(sinks.usageTable()).uid("usage-table-sink").name("usage_15m (PostgreSQL)");
+        changed.sinkTo(sinks.timeSeries()).uid("influxdb-sink").name("energy (InfluxDB)");
 
         DataStream<Rejection> rejected = valid.getSideOutput(ParseAndValidate.REJECTED)
                 .union(buckets.getSideOutput(ParseAndValidate.REJECTED));
