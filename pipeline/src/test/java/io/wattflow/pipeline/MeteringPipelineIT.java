@@ -26,6 +26,9 @@ import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.MapFunction;
+import org.apache.flink.runtime.state.FunctionInitializationContext;
+import org.apache.flink.runtime.state.FunctionSnapshotContext;
+import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -42,8 +45,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The metering job on a Flink MiniCluster (parallelism 2) against a real Kafka broker, PostgreSQL and QuestDB:
- * a deterministic, faulty stream of readings must land in usage_15m exactly, even though the job fails once
- * mid-stream and recovers from its last checkpoint.
+ * a deterministic, faulty stream of readings must land in usage_15m exactly, even though the job fails mid-stream,
+ * fails a checkpoint and fails its first recovery; and billing goes on while InfluxDB is away, which catches up.
  */
 class MeteringPipelineIT {
 
@@ -71,8 +74,53 @@ class MeteringPipelineIT {
         }
     }
 
+    /** Fails the second checkpoint once, inside snapshotState. */
+    static final class FailSnapshotOnce implements MapFunction<RawReading, RawReading>, CheckpointedFunction {
+        private static final long serialVersionUID = 1L;
+        static final AtomicBoolean FAILED = new AtomicBoolean();
+        private int snapshots;
+
+        @Override
+        public RawReading map(RawReading reading) {
+            return reading;
+        }
+
+        @Override
+        public void snapshotState(FunctionSnapshotContext context) {
+            if (++snapshots == 2 && FAILED.compareAndSet(false, true)) {
+                throw new IllegalStateException("injected failure in snapshotState of checkpoint " + context.getCheckpointId());
+            }
+        }
+
+        @Override
+        public void initializeState(FunctionInitializationContext context) {
+        }
+    }
+
+    /** Fails the first restore from a checkpoint once, while the job recovers. */
+    static final class FailFirstRecovery implements MapFunction<RawReading, RawReading>, CheckpointedFunction {
+        private static final long serialVersionUID = 1L;
+        static final AtomicBoolean FAILED = new AtomicBoolean();
+
+        @Override
+        public RawReading map(RawReading reading) {
+            return reading;
+        }
+
+        @Override
+        public void snapshotState(FunctionSnapshotContext context) {
+        }
+
+        @Override
+        public void initializeState(FunctionInitializationContext context) {
+            if (context.isRestored() && FAILED.compareAndSet(false, true)) {
+                throw new IllegalStateException("injected failure during recovery");
+            }
+        }
+    }
+
     @Test
-    void everyValidReadingIsBilledExactlyOnceThroughAFailureAndRejectsReachTheDeadLetterTopic() throws Exception {
+    void everyValidReadingIsBilledExactlyOnceThroughFailuresAndAnInfluxDbOutage() throws Exception {
         TestServices services = TestServices.shared();
         PostgresServer postgres = services.postgres();
         String database = "pipeline_it";
@@ -104,7 +152,7 @@ class MeteringPipelineIT {
                 .with(PipelineConfig.SINK_BATCH_INTERVAL, "200ms");
         Configuration flinkConfiguration = MeteringJob.flinkConfiguration();
         flinkConfiguration.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        flinkConfiguration.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+        flinkConfiguration.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
         flinkConfiguration.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration);
         env.setParallelism(2);
@@ -112,17 +160,39 @@ class MeteringPipelineIT {
         DataStream<RawReading> readings = env
                 .fromSource(MeteringJob.kafkaSource(config), WatermarkStrategy.noWatermarks(), "Kafka readings")
                 .uid("kafka-readings-source")
-                .map(new FailOnceAfter(700)).uid("inject-failure").name("Fail once");
+                .map(new FailOnceAfter(700)).uid("inject-failure").name("Fail once after 700 records")
+                .map(new FailSnapshotOnce()).uid("inject-snapshot-failure").name("Fail a snapshot once")
+                .map(new FailFirstRecovery()).uid("inject-recovery-failure").name("Fail the first recovery");
         MeteringJob.build(readings, config, MeteringJob.productionSinks(config));
         JobClient job = env.executeAsync("metering-it");
         try {
-            // Then usage_15m holds exactly the expected buckets, to the milli-Wh
+            // Then, once every injected failure has happened, usage_15m holds exactly the expected buckets, to the milli-Wh
+            await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {
+                assertThat(FailOnceAfter.FAILED).isTrue();
+                assertThat(FailSnapshotOnce.FAILED).isTrue();
+                assertThat(FailFirstRecovery.FAILED).isTrue();
+            });
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
                     .untilAsserted(() -> assertThat(usageRows(postgres, database)).containsExactlyInAnyOrderEntriesOf(expected));
-            assertThat(FailOnceAfter.FAILED).isTrue();
 
             // and QuestDB holds the same value for every bucket
             await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofSeconds(1)).untilAsserted(() ->
+                    assertThat(StackCheck.compare(postgres, database, services.questDb()).identical()).isTrue());
+
+            // When InfluxDB (QuestDB) goes away and more readings arrive (the same meters, the preceding day)
+            services.questDb().stop();
+            GeneratorSettings earlier = new GeneratorSettings(30, 40, 30, 12, settings.start().minus(Duration.ofDays(1)), 0, 0, 0, 0);
+            LoadGenerator.produce(new LoadGenerator.Options(kafka.bootstrapServers(), "it-readings", earlier, 1_000_000));
+            Map<String, Long> both = new HashMap<>(expected);
+            both.putAll(expectedBuckets(earlier));
+
+            // Then billing advances during the outage
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))
+                    .untilAsserted(() -> assertThat(usageRows(postgres, database)).containsExactlyInAnyOrderEntriesOf(both));
+
+            // and when InfluxDB returns it catches up with every bucket
+            services.questDb().start(false);
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
                     assertThat(StackCheck.compare(postgres, database, services.questDb()).identical()).isTrue());
 
             // and every malformed record is in the dead-letter topic once, byte for byte, with its reason

@@ -6,26 +6,40 @@ import com.influxdb.client.InfluxDBClientOptions;
 import com.influxdb.client.WriteApiBlocking;
 import com.influxdb.client.domain.WritePrecision;
 import com.influxdb.client.write.Point;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.core.IntervalFunction;
 import io.wattflow.pipeline.usage.UsageBucket;
 import java.io.IOException;
 import java.io.Serializable;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import okhttp3.OkHttpClient;
 import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
+import org.apache.flink.api.connector.sink2.SupportsWriterState;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.core.io.SimpleVersionedSerializer;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.MetricGroup;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Writes bucket totals as InfluxDB points (measurement {@code energy}, tags {@code meter_id} and {@code channel},
- * integer field {@code energy_mwh}, timestamp = bucket start) with influxdb-client-java. Only the latest value of
- * each point is kept between flushes, so writes grow with distinct buckets touched, not with readings. Every
- * checkpoint flushes, so a completed checkpoint implies its points were written (at least once; the point is
- * absolute, so a rewrite replaces it).
+ * integer field {@code energy_mwh}, timestamp = bucket start) with influxdb-client-java.
+ *
+ * <p>Billing never waits for InfluxDB: the latest value of each point is kept in {@link PendingPoints}, which is
+ * the writer's checkpointed state, and written when the circuit breaker lets a call through. While InfluxDB is
+ * unreachable the breaker is open and no call is made; it half-opens after a wait that grows exponentially
+ * (1 s doubling to 60 s), so a failed InfluxDB costs the job one short, timed-out call per wait. A TaskManager lost
+ * during the outage loses no point: the pending points are in the checkpoint.
  */
-public class InfluxDbSink implements Sink<UsageBucket> {
+public class InfluxDbSink implements Sink<UsageBucket>, SupportsWriterState<UsageBucket, PendingPoints> {
     private static final long serialVersionUID = 1L;
 
     private final Settings settings;
@@ -35,7 +49,7 @@ public class InfluxDbSink implements Sink<UsageBucket> {
     }
 
     /** Where and how to write. The token may be empty for servers that ignore it (QuestDB). */
-    public record Settings(String url, String token, String org, String bucket, int maxBufferedPoints, long flushIntervalMillis)
+    public record Settings(String url, String token, String org, String bucket, int maxPointsPerWrite, long flushIntervalMillis)
             implements Serializable {
         @Override
         public String toString() {
@@ -44,64 +58,133 @@ public class InfluxDbSink implements Sink<UsageBucket> {
     }
 
     @Override
-    public SinkWriter<UsageBucket> createWriter(WriterInitContext context) {
-        return new Writer(settings);
+    public StatefulSinkWriter<UsageBucket, PendingPoints> createWriter(WriterInitContext context) {
+        return new Writer(settings, context.metricGroup(), new PendingPoints());
     }
 
-    static final class Writer implements SinkWriter<UsageBucket> {
+    @Override
+    public StatefulSinkWriter<UsageBucket, PendingPoints> restoreWriter(WriterInitContext context, Collection<PendingPoints> states) {
+        PendingPoints pending = new PendingPoints();
+        states.forEach(pending::putAll);
+        return new Writer(settings, context.metricGroup(), pending);
+    }
+
+    @Override
+    public SimpleVersionedSerializer<PendingPoints> getWriterStateSerializer() {
+        return new PendingPoints.Serializer();
+    }
+
+    static final class Writer implements StatefulSinkWriter<UsageBucket, PendingPoints> {
+        private static final Logger LOG = LoggerFactory.getLogger(InfluxDbSink.class);
+
         private final Settings settings;
+        final PendingPoints pending;
         private final InfluxDBClient client;
         private final WriteApiBlocking writeApi;
-        private final Map<String, Point> latest = new LinkedHashMap<>();
-        private long lastFlush = System.currentTimeMillis();
+        final CircuitBreaker breaker;
+        private final Counter pointsWritten;
+        private final Counter writeFailures;
+        private long lastAttempt = System.currentTimeMillis();
 
-        Writer(Settings settings) {
+        Writer(Settings settings, MetricGroup metrics, PendingPoints pending) {
             this.settings = settings;
+            this.pending = pending;
             InfluxDBClientOptions options = InfluxDBClientOptions.builder()
                     .url(settings.url())
                     .authenticateToken(settings.token().toCharArray())
                     .org(settings.org())
                     .bucket(settings.bucket())
                     .okHttpClient(new OkHttpClient.Builder()
-                            .connectTimeout(java.time.Duration.ofSeconds(5))
-                            .readTimeout(java.time.Duration.ofSeconds(30))
-                            .writeTimeout(java.time.Duration.ofSeconds(30)))
+                            .connectTimeout(Duration.ofSeconds(2))
+                            .readTimeout(Duration.ofSeconds(10))
+                            .writeTimeout(Duration.ofSeconds(10))
+                            .retryOnConnectionFailure(false))
                     .build();
             this.client = InfluxDBClientFactory.create(options);
             this.writeApi = client.getWriteApiBlocking();
+            this.breaker = CircuitBreaker.of("influxdb", breakerConfig());
+            metrics.gauge("influxPointsPending", pending::size);
+            metrics.gauge("influxBreakerState", () -> switch (breaker.getState()) {
+                case CLOSED -> 0;
+                case HALF_OPEN -> 1;
+                default -> 2; // open, forced open or disabled
+            });
+            this.pointsWritten = metrics.counter("influxPointsWritten");
+            this.writeFailures = metrics.counter("influxWriteFailures");
+        }
+
+        static CircuitBreakerConfig breakerConfig() {
+            return CircuitBreakerConfig.custom()
+                    .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                    .slidingWindowSize(4)
+                    .minimumNumberOfCalls(2)
+                    .failureRateThreshold(50)
+                    .permittedNumberOfCallsInHalfOpenState(1)
+                    .waitIntervalFunctionInOpenState(IntervalFunction.ofExponentialBackoff(Duration.ofSeconds(1), 2.0, Duration.ofSeconds(60)))
+                    .automaticTransitionFromOpenToHalfOpenEnabled(false)
+                    .build();
         }
 
         @Override
-        public void write(UsageBucket bucket, Context context) throws IOException {
-            String key = bucket.meterId + '\u0000' + bucket.channel + '\u0000' + bucket.bucketStartMillis;
-            latest.put(key, Point.measurement("energy")
-                    .addTag("meter_id", bucket.meterId)
-                    .addTag("channel", bucket.channel)
-                    .addField("energy_mwh", bucket.energyMilliWattHours)
-                    .time(bucket.bucketStartMillis, WritePrecision.MS));
-            if (latest.size() >= settings.maxBufferedPoints()
-                    || System.currentTimeMillis() - lastFlush >= settings.flushIntervalMillis()) {
-                writeBuffered();
+        public void write(UsageBucket bucket, Context context) {
+            pending.put(bucket);
+            if (pending.size() >= settings.maxPointsPerWrite()
+                    || System.currentTimeMillis() - lastAttempt >= settings.flushIntervalMillis()) {
+                tryWrite();
             }
         }
 
+        /** Called before every checkpoint: a last chance to write, never a reason to fail or wait. */
         @Override
         public void flush(boolean endOfInput) throws IOException {
-            writeBuffered();
+            tryWrite();
+            if (endOfInput && pending.size() > 0) {
+                // A bounded job ends here: with no later checkpoint to carry the points, failing is better than losing them.
+                throw new IOException("InfluxDB at " + settings.url() + " is unreachable; " + pending.size() + " points not written");
+            }
         }
 
-        private void writeBuffered() throws IOException {
-            lastFlush = System.currentTimeMillis();
-            if (latest.isEmpty()) {
-                return;
+        private void tryWrite() {
+            lastAttempt = System.currentTimeMillis();
+            while (pending.size() > 0 && breaker.tryAcquirePermission()) {
+                Map<PendingPoints.PointKey, Long> batch = new LinkedHashMap<>();
+                for (Map.Entry<PendingPoints.PointKey, Long> entry : pending.view().entrySet()) {
+                    batch.put(entry.getKey(), entry.getValue());
+                    if (batch.size() >= settings.maxPointsPerWrite()) {
+                        break;
+                    }
+                }
+                long started = System.nanoTime();
+                try {
+                    writeApi.writePoints(settings.bucket(), settings.org(), points(batch));
+                    breaker.onSuccess(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+                    pending.written(batch);
+                    pointsWritten.inc(batch.size());
+                } catch (RuntimeException e) {
+                    breaker.onError(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS, e);
+                    writeFailures.inc();
+                    LOG.warn("InfluxDB at {} refused {} points ({}); {} points pending, breaker {}", settings.url(), batch.size(),
+                            e.getMessage(), pending.size(), breaker.getState());
+                    return;
+                }
             }
-            List<Point> points = new ArrayList<>(latest.values());
-            try {
-                writeApi.writePoints(settings.bucket(), settings.org(), points);
-            } catch (RuntimeException e) {
-                throw new IOException("InfluxDB at " + settings.url() + " refused " + points.size() + " points: " + e.getMessage(), e);
-            }
-            latest.clear();
+        }
+
+        private static List<Point> points(Map<PendingPoints.PointKey, Long> batch) {
+            List<Point> points = new ArrayList<>(batch.size());
+            batch.forEach((key, energy) -> points.add(Point.measurement("energy")
+                    .addTag("meter_id", key.meterId())
+                    .addTag("channel", key.channel())
+                    .addField("energy_mwh", energy)
+                    .time(key.bucketStartMillis(), WritePrecision.MS)));
+            return points;
+        }
+
+        @Override
+        public List<PendingPoints> snapshotState(long checkpointId) {
+            PendingPoints copy = new PendingPoints();
+            copy.putAll(pending);
+            return List.of(copy);
         }
 
         @Override

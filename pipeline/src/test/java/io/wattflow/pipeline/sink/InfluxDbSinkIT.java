@@ -1,0 +1,60 @@
+package io.wattflow.pipeline.sink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.wattflow.pipeline.usage.UsageBucket;
+import io.wattflow.stack.Ports;
+import io.wattflow.stack.QuestDbServer;
+import io.wattflow.stack.testing.TestServices;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.junit.jupiter.api.Test;
+
+/** The InfluxDB writer against an unreachable server, then against a real QuestDB after a restore. */
+class InfluxDbSinkIT {
+    private static final long BUCKET = Instant.parse("2026-11-20T10:00:00Z").toEpochMilli();
+
+    private static InfluxDbSink.Settings settings(String url) {
+        return new InfluxDbSink.Settings(url, "", "wattflow", "wattflow", 1_000, 100);
+    }
+
+    @Test
+    void whileInfluxDbIsDownPointsStayPendingInTheCheckpointAndAreWrittenAfterARestore() throws Exception {
+        // Given InfluxDB unreachable (nothing listens on the port)
+        String deadUrl = "http://127.0.0.1:" + Ports.freePort();
+        List<PendingPoints> checkpointed;
+        try (var writer = new InfluxDbSink.Writer(settings(deadUrl), new UnregisteredMetricsGroup(), new PendingPoints())) {
+            // When buckets arrive and checkpoints flush
+            writer.write(new UsageBucket("IT-INFLUX-1", "import", BUCKET, 100, 1), null);
+            writer.write(new UsageBucket("IT-INFLUX-1", "import", BUCKET, 250, 2), null);
+            writer.write(new UsageBucket("IT-INFLUX-2", "export", BUCKET, 7, 1), null);
+            for (int checkpoint = 0; checkpoint < 5; checkpoint++) {
+                writer.flush(false); // never throws, never waits for InfluxDB
+            }
+
+            // Then the latest value of each point is pending, the breaker is open, and the snapshot carries them
+            assertThat(writer.pending.view()).containsOnlyKeys(
+                    new PendingPoints.PointKey("IT-INFLUX-1", "import", BUCKET), new PendingPoints.PointKey("IT-INFLUX-2", "export", BUCKET));
+            assertThat(writer.breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
+            checkpointed = writer.snapshotState(1);
+        }
+        byte[] serialized = new PendingPoints.Serializer().serialize(checkpointed.get(0));
+        PendingPoints restored = new PendingPoints.Serializer().deserialize(1, serialized);
+
+        // When a writer is restored from that checkpoint with InfluxDB (QuestDB) reachable
+        QuestDbServer questDb = TestServices.shared().questDb();
+        try (var writer = new InfluxDbSink.Writer(settings(questDb.url()), new UnregisteredMetricsGroup(), restored)) {
+            writer.flush(false);
+            assertThat(writer.pending.size()).isZero();
+        }
+
+        // Then the points are there with their latest values
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(questDb.execute(
+                "SELECT meter_id, channel, energy_mwh FROM energy WHERE meter_id IN ('IT-INFLUX-1', 'IT-INFLUX-2') ORDER BY meter_id"))
+                .contains("[\"IT-INFLUX-1\",\"import\",250]", "[\"IT-INFLUX-2\",\"export\",7]"));
+    }
+}
