@@ -16,11 +16,20 @@ import java.time.Instant;
  * @param outOfOrderShare  share of readings held back and sent after the next one
  * @param lateShare        share of readings sent late: after every other reading of the run
  * @param malformedShare   share of extra records that are not valid readings (the pipeline dead-letters them)
+ * @param registerMeters   further meters, named REG-0001, ..., that send cumulative register values at each interval end
+ * @param registerResetShare share of register values that are a reset to zero (the span before is billed as zero)
  */
 public record GeneratorSettings(int meters, int readingsPerMeter, int intervalMinutes, long seed, Instant start,
-                                double duplicateShare, double outOfOrderShare, double lateShare, double malformedShare) {
+                                double duplicateShare, double outOfOrderShare, double lateShare, double malformedShare,
+                                int registerMeters, double registerResetShare) {
 
     public static final Duration BUCKET = Duration.ofMinutes(15);
+
+    /** Interval meters only, no faults. */
+    public GeneratorSettings(int meters, int readingsPerMeter, int intervalMinutes, long seed, Instant start,
+                             double duplicateShare, double outOfOrderShare, double lateShare, double malformedShare) {
+        this(meters, readingsPerMeter, intervalMinutes, seed, start, duplicateShare, outOfOrderShare, lateShare, malformedShare, 0, 0);
+    }
 
     public GeneratorSettings {
         if (meters < 1 || meters > 9_999_999) {
@@ -35,7 +44,10 @@ public record GeneratorSettings(int meters, int readingsPerMeter, int intervalMi
         if (start.getEpochSecond() % BUCKET.toSeconds() != 0 || start.getNano() != 0) {
             throw new IllegalArgumentException("--start must be aligned to 15 minutes (e.g. 2026-11-28T10:15:00Z), got " + start);
         }
-        for (double share : new double[] {duplicateShare, outOfOrderShare, lateShare, malformedShare}) {
+        if (registerMeters < 0 || registerMeters > 9_999_999) {
+            throw new IllegalArgumentException("--register-meters must be between 0 and 9999999, got " + registerMeters);
+        }
+        for (double share : new double[] {duplicateShare, outOfOrderShare, lateShare, malformedShare, registerResetShare}) {
             if (!(share >= 0 && share <= 1)) {
                 throw new IllegalArgumentException("shares must be between 0 and 1, got " + share);
             }
@@ -51,7 +63,18 @@ public record GeneratorSettings(int meters, int readingsPerMeter, int intervalMi
     }
 
     public GeneratorSettings withFaults(double duplicates, double outOfOrder, double late, double malformed) {
-        return new GeneratorSettings(meters, readingsPerMeter, intervalMinutes, seed, start, duplicates, outOfOrder, late, malformed);
+        return new GeneratorSettings(meters, readingsPerMeter, intervalMinutes, seed, start, duplicates, outOfOrder, late, malformed,
+                registerMeters, registerResetShare);
+    }
+
+    public GeneratorSettings withRegisterMeters(int count, double resetShare) {
+        return new GeneratorSettings(meters, readingsPerMeter, intervalMinutes, seed, start, duplicateShare, outOfOrderShare, lateShare,
+                malformedShare, count, resetShare);
+    }
+
+    /** Meters of both kinds. */
+    public int allMeters() {
+        return meters + registerMeters;
     }
 
     public Instant end() {
@@ -60,5 +83,9 @@ public record GeneratorSettings(int meters, int readingsPerMeter, int intervalMi
 
     public static String meterId(int index) {
         return String.format("MTR-%04d", index + 1);
+    }
+
+    public static String registerMeterId(int index) {
+        return String.format("REG-%04d", index + 1);
     }
 }

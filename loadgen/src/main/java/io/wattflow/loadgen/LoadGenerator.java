@@ -21,7 +21,7 @@ public final class LoadGenerator {
 
     static final String USAGE = "usage: produce [--bootstrap HOST:PORT] [--topic readings] [--meters 100] [--rate 1000] "
             + "[--duration 10s] [--seed 1] [--start 2026-11-28T00:00:00Z] [--interval-minutes 15] "
-            + "[--duplicates 0.0] [--out-of-order 0.0] [--late 0.0] [--malformed 0.0]";
+            + "[--duplicates 0.0] [--out-of-order 0.0] [--late 0.0] [--malformed 0.0] [--register-meters 0] [--register-resets 0.0]";
 
     /** Parsed command line. */
     public record Options(String bootstrap, String topic, GeneratorSettings settings, double rate) {
@@ -46,7 +46,8 @@ public final class LoadGenerator {
         Map<String, String> values = new LinkedHashMap<>(Map.of(
                 "bootstrap", "127.0.0.1:19092", "topic", "readings", "meters", "100", "rate", "1000",
                 "duration", "10s", "seed", "1", "interval-minutes", "15"));
-        values.putAll(Map.of("duplicates", "0", "out-of-order", "0", "late", "0", "malformed", "0"));
+        values.putAll(Map.of("duplicates", "0", "out-of-order", "0", "late", "0", "malformed", "0",
+                "register-meters", "0", "register-resets", "0"));
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
             if (!arg.startsWith("--") || i + 1 >= args.length) {
@@ -65,7 +66,7 @@ public final class LoadGenerator {
         }
         Duration duration = duration(values.get("duration"));
         long readings = Math.max(1, (long) Math.ceil(rate * duration.toMillis() / 1000.0));
-        int perMeter = (int) Math.max(1, Math.ceil((double) readings / meters));
+        int perMeter = (int) Math.max(1, Math.ceil((double) readings / (meters + integer(values, "register-meters"))));
         int intervalMinutes = integer(values, "interval-minutes");
         long seed = Long.parseLong(values.get("seed"));
         GeneratorSettings settings;
@@ -79,7 +80,8 @@ public final class LoadGenerator {
             settings = GeneratorSettings.endingBefore(now, meters, perMeter, intervalMinutes, seed);
         }
         settings = settings.withFaults(decimal(values, "duplicates"), decimal(values, "out-of-order"),
-                decimal(values, "late"), decimal(values, "malformed"));
+                decimal(values, "late"), decimal(values, "malformed"))
+                .withRegisterMeters(integer(values, "register-meters"), decimal(values, "register-resets"));
         return new Options(values.get("bootstrap"), values.get("topic"), settings, rate);
     }
 
@@ -89,7 +91,7 @@ public final class LoadGenerator {
         public String describe() {
             return String.format("produced %d records (%d valid readings, %d malformed) for %d meters over [%s, %s), "
                             + "seed %d: %s kWh valid in total, in %.1f s",
-                    records, validReadings, malformed, settings.meters(), settings.start(), settings.end(), settings.seed(),
+                    records, validReadings, malformed, settings.allMeters(), settings.start(), settings.end(), settings.seed(),
                     BigDecimal.valueOf(totalMilliWattHours, 6).toPlainString(), took.toMillis() / 1000.0);
         }
     }

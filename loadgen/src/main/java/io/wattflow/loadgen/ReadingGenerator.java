@@ -11,10 +11,11 @@ import java.util.NoSuchElementException;
 import java.util.SplittableRandom;
 
 /**
- * Deterministic stream of readings in the Kafka contract: interval readings, meter by meter within each
- * interval, with the configured share of duplicates, out-of-order, late and malformed records mixed in.
- * It is an iterator, so millions of records need no memory; {@link #validReadings()} lists what the pipeline
- * must accept, which is how tests know the exact expected totals.
+ * Deterministic stream of readings in the Kafka contract, meter by meter within each interval: interval readings
+ * from MTR- meters and cumulative register values (at each interval end, some of them resets to zero) from REG-
+ * meters, with the configured share of duplicates, out-of-order, late and malformed records mixed in.
+ * It is an iterator, so millions of records need no memory; {@link #validReadings} lists what the pipeline must
+ * bill, which is how tests know the exact expected totals.
  */
 public final class ReadingGenerator implements Iterator<ReadingGenerator.Record> {
 
@@ -22,7 +23,10 @@ public final class ReadingGenerator implements Iterator<ReadingGenerator.Record>
     public record Record(String key, String value) {
     }
 
-    /** A valid, unique interval reading, as the pipeline must count it. */
+    /**
+     * What the pipeline must bill for one interval of one meter: an interval reading, or the span of a register meter
+     * from the previous interval end to this one (zero energy when the register was reset).
+     */
     public record IntervalReading(String readingId, String meterId, Instant start, Instant end, long energyMilliWattHours) {
     }
 
@@ -34,11 +38,14 @@ public final class ReadingGenerator implements Iterator<ReadingGenerator.Record>
     private long next;
     private final long total;
     private long malformedCount;
+    /** Current register value of each register meter, in milli-Wh. */
+    private final long[] registerValues;
 
     public ReadingGenerator(GeneratorSettings settings) {
         this.settings = settings;
         this.faults = new SplittableRandom(settings.seed() ^ 0x5DEECE66DL);
-        this.total = (long) settings.meters() * settings.readingsPerMeter();
+        this.total = (long) settings.allMeters() * settings.readingsPerMeter();
+        this.registerValues = new long[settings.registerMeters()];
     }
 
     /**
@@ -47,21 +54,50 @@ public final class ReadingGenerator implements Iterator<ReadingGenerator.Record>
      * send the same reading (a duplicate the pipeline must count once), never a conflicting one.
      */
     public static IntervalReading reading(GeneratorSettings settings, long n) {
-        int meter = (int) (n % settings.meters());
-        long interval = n / settings.meters();
+        int meter = (int) (n % settings.allMeters());
+        long interval = n / settings.allMeters();
         Instant start = settings.start().plusSeconds(interval * settings.intervalMinutes() * 60L);
         Instant end = start.plusSeconds(settings.intervalMinutes() * 60L);
-        long mix = (settings.seed() * 1_000_003L + meter) * 1_000_003L + start.getEpochSecond();
-        long energy = new SplittableRandom(mix).nextLong(0, 2_500_001L * settings.intervalMinutes() / 15);
-        return new IntervalReading("r-" + start.getEpochSecond() + "-" + settings.intervalMinutes(), GeneratorSettings.meterId(meter),
-                start, end, energy);
+        long energy = energy(settings, meter, start);
+        if (meter < settings.meters()) {
+            return new IntervalReading("r-" + start.getEpochSecond() + "-" + settings.intervalMinutes(), GeneratorSettings.meterId(meter),
+                    start, end, energy);
+        }
+        int register = meter - settings.meters();
+        return new IntervalReading("g-" + end.getEpochSecond(), GeneratorSettings.registerMeterId(register), start, end,
+                isReset(settings, register, interval) ? 0 : energy);
     }
 
-    /** Every valid reading the run contains, once each. */
+    private static long energy(GeneratorSettings settings, int meter, Instant start) {
+        long mix = (settings.seed() * 1_000_003L + meter) * 1_000_003L + start.getEpochSecond();
+        return new SplittableRandom(mix).nextLong(0, 2_500_001L * settings.intervalMinutes() / 15);
+    }
+
+    /** A register meter's value at the end of this interval is a reset to zero (never for its first value). */
+    private static boolean isReset(GeneratorSettings settings, int register, long interval) {
+        return interval > 0 && settings.registerResetShare() > 0
+                && new SplittableRandom(settings.seed() * 7_919L + register * 104_729L + interval).nextDouble() < settings.registerResetShare();
+    }
+
+    /** The first register value of a meter, a large one, so that a reset is always a drop. */
+    private static long registerBase(GeneratorSettings settings, int register) {
+        return new SplittableRandom(settings.seed() * 31L + register).nextLong(10_000_000_000L, 90_000_000_000L);
+    }
+
+    /** What the run must bill, one entry per meter and interval (a register meter's first value bills nothing). */
     public static Iterable<IntervalReading> validReadings(GeneratorSettings settings) {
-        long count = (long) settings.meters() * settings.readingsPerMeter();
+        long count = (long) settings.allMeters() * settings.readingsPerMeter();
         return () -> new Iterator<>() {
-            long n;
+            long n = nextBilled(0);
+
+            private long nextBilled(long from) {
+                long candidate = from;
+                // the first interval of a register meter is its baseline
+                while (candidate < count && candidate < settings.allMeters() && candidate % settings.allMeters() >= settings.meters()) {
+                    candidate++;
+                }
+                return candidate;
+            }
 
             @Override
             public boolean hasNext() {
@@ -70,7 +106,9 @@ public final class ReadingGenerator implements Iterator<ReadingGenerator.Record>
 
             @Override
             public IntervalReading next() {
-                return reading(settings, n++);
+                IntervalReading reading = reading(settings, n);
+                n = nextBilled(n + 1);
+                return reading;
             }
         };
     }
@@ -80,6 +118,27 @@ public final class ReadingGenerator implements Iterator<ReadingGenerator.Record>
                 + "\",\"channel\":\"import\",\"kind\":\"interval\",\"start\":\"" + reading.start()
                 + "\",\"end\":\"" + reading.end() + "\",\"kwh\":"
                 + BigDecimal.valueOf(reading.energyMilliWattHours(), 6).stripTrailingZeros().toPlainString() + "}";
+    }
+
+    /** The JSON of reading {@code n}; register meters send their running value, kept by this iterator. */
+    private String json(IntervalReading reading, long n) {
+        int meter = (int) (n % settings.allMeters());
+        if (meter < settings.meters()) {
+            return toJson(reading);
+        }
+        int register = meter - settings.meters();
+        long interval = n / settings.allMeters();
+        long energy = energy(settings, meter, reading.start());
+        if (interval == 0) {
+            registerValues[register] = registerBase(settings, register) + energy;
+        } else if (isReset(settings, register, interval)) {
+            registerValues[register] = 0;
+        } else {
+            registerValues[register] += energy;
+        }
+        return "{\"readingId\":\"" + reading.readingId() + "\",\"meterId\":\"" + reading.meterId()
+                + "\",\"channel\":\"import\",\"kind\":\"register\",\"ts\":\"" + reading.end() + "\",\"registerKwh\":"
+                + BigDecimal.valueOf(registerValues[register], 6).stripTrailingZeros().toPlainString() + "}";
     }
 
     public long malformedCount() {
@@ -113,8 +172,9 @@ public final class ReadingGenerator implements Iterator<ReadingGenerator.Record>
                 }
                 return;
             }
-            IntervalReading reading = reading(settings, next++);
-            Record record = new Record(reading.meterId(), toJson(reading));
+            IntervalReading reading = reading(settings, next);
+            Record record = new Record(reading.meterId(), json(reading, next));
+            next++;
             if (chance(settings.malformedShare())) {
                 malformedCount++;
                 pending.add(new Record(reading.meterId(), malformed(reading)));

@@ -84,4 +84,32 @@ class ReadingGeneratorTest {
         new ReadingGenerator(settings).forEachRemaining(record -> values.add(record.value()));
         return values;
     }
+
+    @Test
+    void registerMetersSendRunningValuesWhoseDifferencesAreTheBilledIntervals() {
+        GeneratorSettings settings = new GeneratorSettings(1, 6, 15, 5, Instant.parse("2026-11-01T00:00:00Z"), 0, 0, 0, 0)
+                .withRegisterMeters(2, 0.3);
+        List<String> registerValues = new ArrayList<>();
+        new ReadingGenerator(settings).forEachRemaining(record -> {
+            if (record.key().equals("REG-0001")) {
+                registerValues.add(record.value().replaceAll(".*\"registerKwh\":([0-9.]+)}", "$1"));
+            }
+        });
+        List<Long> billed = new ArrayList<>();
+        ReadingGenerator.validReadings(settings).forEach(reading -> {
+            if (reading.meterId().equals("REG-0001")) {
+                billed.add(reading.energyMilliWattHours());
+            }
+        });
+
+        assertThat(registerValues).hasSize(6);
+        assertThat(billed).hasSize(5); // the first value is the baseline
+        for (int k = 1; k < 6; k++) {
+            long before = new java.math.BigDecimal(registerValues.get(k - 1)).movePointRight(6).longValueExact();
+            long after = new java.math.BigDecimal(registerValues.get(k)).movePointRight(6).longValueExact();
+            // a reset bills zero and restarts the register at zero; otherwise the difference is billed
+            assertThat(billed.get(k - 1)).isEqualTo(after == 0 ? 0 : after - before);
+        }
+        assertThat(registerValues).contains("0"); // 30 % resets: at least one in five with this seed
+    }
 }

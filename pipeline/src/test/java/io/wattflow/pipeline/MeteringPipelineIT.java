@@ -130,9 +130,11 @@ class MeteringPipelineIT {
                 new KafkaBroker.TopicSpec("it-readings.dlq", 2, Map.of())));
         services.questDb().execute("TRUNCATE TABLE energy");
 
-        // Given 30 meters x 40 half-hour readings (each split over two buckets) with duplicates, disorder and garbage
+        // Given 30 interval meters and 10 register meters (with resets) x 40 half-hours (each split over two buckets),
+        // with duplicates, disorder, late arrivals (re-splitting register spans) and garbage
         GeneratorSettings settings = GeneratorSettings.endingBefore(Instant.now(), 30, 40, 30, 11)
-                .withFaults(0.05, 0.05, 0.02, 0.03);
+                .withFaults(0.05, 0.05, 0.02, 0.03)
+                .withRegisterMeters(10, 0.1);
         LoadGenerator.Summary produced = LoadGenerator.produce(new LoadGenerator.Options(kafka.bootstrapServers(), "it-readings",
                 settings, 1_000_000));
         assertThat(produced.malformed()).isPositive();
@@ -208,7 +210,10 @@ class MeteringPipelineIT {
         }
     }
 
-    /** Independent of the pipeline's splitter: a half-hour aligned reading puts ceil(e/2) in its first bucket, floor(e/2) in its second. */
+    /**
+     * Independent of the pipeline's splitter: a half-hour aligned reading (or register span) puts ceil(e/2) in its first
+     * bucket, floor(e/2) in its second.
+     */
     private static Map<String, Long> expectedBuckets(GeneratorSettings settings) {
         Map<String, Long> expected = new HashMap<>();
         for (ReadingGenerator.IntervalReading reading : ReadingGenerator.validReadings(settings)) {
