@@ -4,31 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.wattflow.loadgen.GeneratorSettings;
 import io.wattflow.loadgen.ReadingGenerator;
 import io.wattflow.stack.Ports;
-import io.wattflow.stack.testing.TestServices;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -46,74 +36,29 @@ import org.junit.jupiter.api.TestMethodOrder;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LauncherIT {
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static Path repo;
-    private static Path home;
-    private static Map<String, String> environment;
+    private static E2eStack stack;
     private static Instant demoStart;
 
     @BeforeAll
     static void freshHomeOnFreePorts() throws IOException {
-        repo = TestServices.repository();
-        home = Files.createTempDirectory("wattflow-e2e-");
-        Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Ports ports = Ports.ephemeral();
-        environment = new HashMap<>(Map.of(
-                "WATTFLOW_HOME", home.toString(),
-                "WATTFLOW_KAFKA_PORT", Integer.toString(ports.kafka()),
-                "WATTFLOW_KAFKA_CONTROLLER_PORT", Integer.toString(ports.kafkaController()),
-                "WATTFLOW_PG_PORT", Integer.toString(ports.postgres()),
-                "WATTFLOW_FLINK_PORT", Integer.toString(ports.flinkRest()),
-                "WATTFLOW_FLINK_RPC_PORT", Integer.toString(ports.flinkRpc()),
-                "WATTFLOW_QUESTDB_PORT", Integer.toString(ports.questDbHttp()),
-                "WATTFLOW_QUESTDB_PG_PORT", Integer.toString(ports.questDbPg()),
-                "WATTFLOW_API_PORT", Integer.toString(ports.api())));
+        stack = new E2eStack();
     }
 
     @AfterAll
     static void stopEverythingAndLeaveNothing() throws Exception {
-        try {
-            Result down = wattflow(environment, "down");
-            assertThat(down.exit()).isZero();
-            assertThat(wattflow(environment, "status").output()).doesNotContain("running (pid");
-        } finally {
-            try (Stream<Path> walk = Files.walk(home)) {
-                walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            }
-        }
+        stack.close();
     }
 
-    record Result(int exit, String output) {
-    }
-
-    static Result wattflow(Map<String, String> env, String... args) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(repo.resolve("bin/wattflow").toString());
-        command.addAll(List.of(args));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-        builder.environment().putAll(env);
-        Process process = builder.start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(10, TimeUnit.MINUTES)).isTrue();
-        return new Result(process.exitValue(), output);
+    private static E2eStack.Result wattflow(Map<String, String> env, String... args) throws Exception {
+        return stack.wattflow(env, args);
     }
 
     private static Map<String, String> stackEnv() throws Exception {
-        Map<String, String> values = new HashMap<>();
-        wattflow(environment, "env").output().lines().filter(line -> line.contains("="))
-                .forEach(line -> values.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1)));
-        return values;
+        return stack.env();
     }
 
     private static JsonNode getJson(String url, String token) throws Exception {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url));
-        if (token != null) {
-            request.header("Authorization", "Bearer " + token);
-        }
-        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(url + " -> " + response.body()).isEqualTo(200);
-        return JSON.readTree(response.body());
+        return E2eStack.getJson(url, token);
     }
 
     /** Total of one meter from the API over [from, to) at daily granularity. */
@@ -135,7 +80,7 @@ class LauncherIT {
     @Test
     @Order(1)
     void demoBringsUpTheStackRunsTheJobAndPrintsAWorkingCurlLine() throws Exception {
-        Result demo = wattflow(environment, "demo");
+        E2eStack.Result demo = wattflow(stack.environment, "demo");
         assertThat(demo.exit()).as(demo.output()).isZero();
         assertThat(demo.output()).contains("Wattflow demo is running.", "identical", "curl -s -H 'Authorization: Bearer ");
 
@@ -163,7 +108,7 @@ class LauncherIT {
                 assertThat(getJson(env.get("FLINK_REST_URL") + "/jobs/" + jobId + "/checkpoints", null)
                         .get("counts").get("completed").asInt()).isPositive());
 
-        Result check = wattflow(environment, "check");
+        E2eStack.Result check = wattflow(stack.environment, "check");
         assertThat(check.exit()).as(check.output()).isZero();
         assertThat(check.output()).contains("PostgreSQL and QuestDB agree");
     }
@@ -172,21 +117,18 @@ class LauncherIT {
     @Order(2)
     void aKilledTaskManagerIsBroughtBackByUpAndNoReadingIsLostOrDoubled() throws Exception {
         Map<String, String> env = stackEnv();
-        long pid = Long.parseLong(Files.readString(home.resolve("run/flink-taskmanager-1.pid")).trim());
-        ProcessHandle taskManager = ProcessHandle.of(pid).orElseThrow();
-        new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
-        taskManager.onExit().get(30, TimeUnit.SECONDS);
+        stack.kill("flink-taskmanager-1");
 
-        Result status = wattflow(environment, "status");
+        E2eStack.Result status = wattflow(stack.environment, "status");
         assertThat(status.output()).containsPattern("flink-taskmanager-1\\s+stopped");
-        Result up = wattflow(environment, "up");
+        E2eStack.Result up = wattflow(stack.environment, "up");
         assertThat(up.exit()).as(up.output()).isZero();
         assertThat(up.output()).contains("PostgreSQL: already running", "Flink (1 JobManager, 2 TaskManagers): starting");
-        assertThat(wattflow(environment, "status").output()).containsPattern("flink-taskmanager-1\\s+running");
+        assertThat(wattflow(stack.environment, "status").output()).containsPattern("flink-taskmanager-1\\s+running");
 
         // Readings produced while the job recovers are billed exactly once.
         Instant start = demoStart.minus(Duration.ofDays(3));
-        Result produce = wattflow(environment, "produce", "--meters", "20", "--rate", "1000", "--duration", "4s", "--seed", "7",
+        E2eStack.Result produce = wattflow(stack.environment, "produce", "--meters", "20", "--rate", "1000", "--duration", "4s", "--seed", "7",
                 "--start", start.toString(), "--duplicates", "0.1");
         assertThat(produce.exit()).as(produce.output()).isZero();
         GeneratorSettings settings = new GeneratorSettings(20, 200, 15, 7, start, 0, 0, 0, 0);
@@ -198,22 +140,22 @@ class LauncherIT {
         JsonNode jobs = getJson(env.get("FLINK_REST_URL") + "/jobs/overview", null);
         assertThat(jobs.get("jobs").get(0).get("state").asText()).isEqualTo("RUNNING");
         await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
-                assertThat(wattflow(environment, "check").output()).contains("PostgreSQL and QuestDB agree"));
+                assertThat(wattflow(stack.environment, "check").output()).contains("PostgreSQL and QuestDB agree"));
     }
 
     @Test
     @Order(3)
     void submittingTwiceSaysTheJobIsAlreadyRunning() throws Exception {
-        Result again = wattflow(environment, "submit");
+        E2eStack.Result again = wattflow(stack.environment, "submit");
         assertThat(again.exit()).isZero();
         assertThat(again.output()).contains("job wattflow-metering is already RUNNING");
-        assertThat(wattflow(environment, "flink", "list").output()).contains("wattflow-metering (RUNNING)");
+        assertThat(wattflow(stack.environment, "flink", "list").output()).contains("wattflow-metering (RUNNING)");
     }
 
     @Test
     @Order(4)
     void badInputGetsOneClearLine() throws Exception {
-        Result unknown = wattflow(environment, "frobnicate");
+        E2eStack.Result unknown = wattflow(stack.environment, "frobnicate");
         assertThat(unknown.exit()).isEqualTo(2);
         assertThat(unknown.output().strip()).isEqualTo("wattflow: unknown command 'frobnicate'; run bin/wattflow help for the list");
 
@@ -222,10 +164,10 @@ class LauncherIT {
         for (String tool : List.of("bash", "dirname", "sed", "readlink")) {
             Files.createSymbolicLink(toolsWithoutJava.resolve(tool), Path.of("/usr/bin", tool));
         }
-        Map<String, String> noJava = new HashMap<>(environment);
+        Map<String, String> noJava = new HashMap<>(stack.environment);
         noJava.put("PATH", toolsWithoutJava.toString());
         noJava.put("JAVA_HOME", "");
-        Result missingJava = wattflow(noJava, "status");
+        E2eStack.Result missingJava = wattflow(noJava, "status");
         try (Stream<Path> walk = Files.walk(toolsWithoutJava)) {
             walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         }
@@ -235,10 +177,10 @@ class LauncherIT {
 
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             Path otherHome = Files.createTempDirectory("wattflow-e2e-ports-");
-            Map<String, String> clash = new HashMap<>(environment);
+            Map<String, String> clash = new HashMap<>(stack.environment);
             clash.put("WATTFLOW_HOME", otherHome.toString());
             clash.put("WATTFLOW_PG_PORT", Integer.toString(taken.getLocalPort()));
-            Result portInUse = wattflow(clash, "up");
+            E2eStack.Result portInUse = wattflow(clash, "up");
             assertThat(portInUse.exit()).isEqualTo(1);
             assertThat(portInUse.output()).contains("wattflow: port " + taken.getLocalPort()
                     + " for PostgreSQL is in use by another program: stop it or set WATTFLOW_PG_PORT to a free port");

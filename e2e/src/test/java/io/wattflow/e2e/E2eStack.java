@@ -1,0 +1,141 @@
+package io.wattflow.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.wattflow.stack.Ports;
+import io.wattflow.stack.testing.TestServices;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * A local stack of the tests' own, driven only through {@code bin/wattflow} as a user would: its own WATTFLOW_HOME
+ * and free ports, so a demo stack on the default ports is left alone.
+ */
+final class E2eStack implements AutoCloseable {
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    final Path repo;
+    final Path home;
+    final Map<String, String> environment;
+
+    record Result(int exit, String output) {
+    }
+
+    E2eStack() throws IOException {
+        repo = TestServices.repository();
+        home = Files.createTempDirectory("wattflow-e2e-");
+        Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Ports ports = Ports.ephemeral();
+        environment = new HashMap<>(Map.of(
+                "WATTFLOW_HOME", home.toString(),
+                "WATTFLOW_KAFKA_PORT", Integer.toString(ports.kafka()),
+                "WATTFLOW_KAFKA_CONTROLLER_PORT", Integer.toString(ports.kafkaController()),
+                "WATTFLOW_PG_PORT", Integer.toString(ports.postgres()),
+                "WATTFLOW_FLINK_PORT", Integer.toString(ports.flinkRest()),
+                "WATTFLOW_FLINK_RPC_PORT", Integer.toString(ports.flinkRpc()),
+                "WATTFLOW_QUESTDB_PORT", Integer.toString(ports.questDbHttp()),
+                "WATTFLOW_QUESTDB_PG_PORT", Integer.toString(ports.questDbPg()),
+                "WATTFLOW_API_PORT", Integer.toString(ports.api())));
+    }
+
+    Result wattflow(String... args) throws Exception {
+        return wattflow(environment, args);
+    }
+
+    Result wattflow(Map<String, String> env, String... args) throws Exception {
+        List<String> command = new ArrayList<>();
+        command.add(repo.resolve("bin/wattflow").toString());
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().putAll(env);
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor(10, TimeUnit.MINUTES)).isTrue();
+        return new Result(process.exitValue(), output);
+    }
+
+    /** Runs a command that must succeed, and returns its output. */
+    String ok(String... args) throws Exception {
+        Result result = wattflow(args);
+        assertThat(result.exit()).as(String.join(" ", args) + ":\n" + result.output()).isZero();
+        return result.output();
+    }
+
+    /** {@code bin/wattflow env} as a map. */
+    Map<String, String> env() throws Exception {
+        Map<String, String> values = new HashMap<>();
+        ok("env").lines().filter(line -> line.contains("="))
+                .forEach(line -> values.put(line.substring(0, line.indexOf('=')), line.substring(line.indexOf('=') + 1)));
+        return values;
+    }
+
+    long pid(String component) throws IOException {
+        return Long.parseLong(Files.readString(home.resolve("run/" + component + ".pid")).trim());
+    }
+
+    /** kill -9 of a component, and waits until it is gone. */
+    void kill(String component) throws Exception {
+        long pid = pid(component);
+        ProcessHandle process = ProcessHandle.of(pid).orElseThrow();
+        new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
+        process.onExit().get(30, TimeUnit.SECONDS);
+    }
+
+    static JsonNode getJson(String url, String token) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url));
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(url + " -> " + response.body()).isEqualTo(200);
+        return JSON.readTree(response.body());
+    }
+
+    /** The stack's database, as its superuser. */
+    Connection database() throws Exception {
+        Map<String, String> env = env();
+        Properties credentials = new Properties();
+        credentials.setProperty("user", env.get("PG_USER"));
+        credentials.setProperty("password", Files.readString(Path.of(env.get("PG_PASSWORD_FILE"))).trim());
+        try {
+            return DriverManager.getConnection(env.get("PG_URL"), credentials);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot connect to " + env.get("PG_URL"), e);
+        }
+    }
+
+    /** Stops everything by PID and deletes the home; fails if anything is left running. */
+    @Override
+    public void close() throws Exception {
+        try {
+            Result down = wattflow("down");
+            assertThat(down.exit()).isZero();
+            assertThat(wattflow("status").output()).doesNotContain("running (pid");
+        } finally {
+            try (Stream<Path> walk = Files.walk(home)) {
+                walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
+    }
+}
