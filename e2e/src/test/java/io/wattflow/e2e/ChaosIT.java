@@ -72,6 +72,7 @@ class ChaosIT {
             await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
                     assertThat(deadLetters(env.get("KAFKA_BOOTSTRAP"))).isEqualTo(produced.malformed()));
             awaitStoresAgree(stack);
+            printStateSize(stack, phaseA);
 
             // When the job is stopped with a savepoint and resumed, and more readings arrive (an earlier day)
             String older = stopWithSavepoint(stack);
@@ -120,14 +121,27 @@ class ChaosIT {
         return false;
     }
 
-    private static String stopWithSavepoint(E2eStack stack) throws Exception {
+    /** The full size of the latest checkpoint per meter (a figure for docs/pipeline.md, not an assertion). */
+    private static void printStateSize(E2eStack stack, GeneratorSettings settings) throws Exception {
         String rest = stack.env().get("FLINK_REST_URL");
-        String jobId = null;
+        await().atMost(Duration.ofMinutes(1)).until(() -> runningJob(rest) != null);
+        JsonNode latest = E2eStack.getJson(rest + "/jobs/" + runningJob(rest) + "/checkpoints", null).get("latest").get("completed");
+        long stateSize = latest.get("state_size").asLong();
+        System.out.printf("state after %s of readings from %d meters: %d bytes, %d bytes per meter%n",
+                Duration.between(settings.start(), settings.end()), settings.allMeters(), stateSize, stateSize / settings.allMeters());
+    }
+
+    private static String runningJob(String rest) throws Exception {
         for (JsonNode job : E2eStack.getJson(rest + "/jobs/overview", null).get("jobs")) {
             if (job.get("state").asText().equals("RUNNING")) {
-                jobId = job.get("jid").asText();
+                return job.get("jid").asText();
             }
         }
+        return null;
+    }
+
+    private static String stopWithSavepoint(E2eStack stack) throws Exception {
+        String jobId = runningJob(stack.env().get("FLINK_REST_URL"));
         assertThat(jobId).isNotNull();
         String output = stack.ok("flink", "stop", "--savepointPath", stack.home.resolve("flink/savepoints").toString(), jobId);
         Matcher savepoint = SAVEPOINT.matcher(output);
