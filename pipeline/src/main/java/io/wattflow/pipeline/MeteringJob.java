@@ -6,7 +6,11 @@ import io.wattflow.pipeline.reading.RawReading;
 import io.wattflow.pipeline.reading.RawReadingDeserializer;
 import io.wattflow.pipeline.reading.Rejection;
 import io.wattflow.pipeline.sink.DeadLetterSerializer;
+import io.wattflow.pipeline.fleet.FleetBucket;
+import io.wattflow.pipeline.fleet.FleetChanges;
+import io.wattflow.pipeline.fleet.FleetTotals;
 import io.wattflow.pipeline.sink.InfluxDbSink;
+import io.wattflow.pipeline.sink.InfluxLines;
 import io.wattflow.pipeline.sink.UsageTableSink;
 import io.wattflow.pipeline.usage.LatestBucketsPerCheckpoint;
 import io.wattflow.pipeline.usage.MeterUsage;
@@ -31,7 +35,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  *
  * <pre>
  * Kafka readings -> Parse and validate -> keyBy(meter) -> Meter usage -> Latest per checkpoint -> usage_15m (JDBC upsert)
- *                          |                                 |                              \-> InfluxDB (energy)
+ *                          |                                 |                              |-> InfluxDB (energy)
+ *                          |                                 |                              \-> Fleet changes -> keyBy(bucket) -> Fleet totals -> InfluxDB (fleet)
  *                          \--------- rejected --------------+-> readings.dlq (exactly-once)
  * </pre>
  */
@@ -79,6 +84,13 @@ public final class MeteringJob {
         changed.sinkTo(sinks.usageTable()).uid("usage-table-sink").name("usage_15m (PostgreSQL)");
         changed.sinkTo(sinks.timeSeries()).uid("influxdb-sink").name("energy (InfluxDB)");
 
+        // Fleet-wide series in two phases: changes summed per subtask, then totals keyed by channel and bucket.
+        changed.transform("Fleet changes per checkpoint", TypeInformation.of(FleetBucket.class), new FleetChanges())
+                .uid("fleet-changes")
+                .keyBy(FleetBucket::key)
+                .process(new FleetTotals()).uid("fleet-totals").name("Fleet totals per bucket")
+                .sinkTo(sinks.fleetSeries()).uid("influxdb-fleet-sink").name("fleet (InfluxDB)");
+
         DataStream<Rejection> rejected = valid.getSideOutput(ParseAndValidate.REJECTED)
                 .union(buckets.getSideOutput(ParseAndValidate.REJECTED));
         rejected.sinkTo(sinks.deadLetters()).uid("dead-letter-sink").name("readings.dlq (Kafka)");
@@ -111,12 +123,14 @@ public final class MeteringJob {
 
     public static Sinks productionSinks(PipelineConfig config) {
         String password = config.postgresPassword();
+        InfluxDbSink.Settings influx = new InfluxDbSink.Settings(config.get(PipelineConfig.INFLUX_URL), config.influxToken(),
+                config.get(PipelineConfig.INFLUX_ORG), config.get(PipelineConfig.INFLUX_BUCKET), config.batchSize(),
+                config.batchInterval().toMillis());
         return new Sinks(
                 UsageTableSink.create(config.get(PipelineConfig.POSTGRES_URL), config.get(PipelineConfig.POSTGRES_USER),
                         password, config.batchSize(), config.batchInterval().toMillis()),
-                new InfluxDbSink(new InfluxDbSink.Settings(config.get(PipelineConfig.INFLUX_URL), config.influxToken(),
-                        config.get(PipelineConfig.INFLUX_ORG), config.get(PipelineConfig.INFLUX_BUCKET), config.batchSize(),
-                        config.batchInterval().toMillis())),
+                new InfluxDbSink<>(influx, InfluxLines.ENERGY),
+                new InfluxDbSink<>(influx, InfluxLines.FLEET),
                 deadLetterSink(config));
     }
 

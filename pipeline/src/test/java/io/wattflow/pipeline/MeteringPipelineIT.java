@@ -129,6 +129,7 @@ class MeteringPipelineIT {
         kafka.createTopics(List.of(new KafkaBroker.TopicSpec("it-readings", 4, Map.of()),
                 new KafkaBroker.TopicSpec("it-readings.dlq", 2, Map.of())));
         services.questDb().execute("TRUNCATE TABLE energy");
+        services.questDb().execute("TRUNCATE TABLE fleet");
 
         // Given 30 interval meters and 10 register meters (with resets) x 40 half-hours (each split over two buckets),
         // with duplicates, disorder, late arrivals (re-splitting register spans) and garbage

@@ -212,12 +212,14 @@ public final class Launcher {
     int check() {
         StackCheck.Comparison comparison = StackCheck.compare(stack.postgres(), stack.questDb());
         if (comparison.identical()) {
-            out.printf("PostgreSQL and QuestDB agree: %d buckets, %s kWh in total%n", comparison.postgresBuckets(),
-                    BigDecimal.valueOf(comparison.postgresTotalMilliWattHours(), 6).toPlainString());
+            out.printf("PostgreSQL and QuestDB agree: %d buckets, %s kWh in total; fleet series: %d buckets%n",
+                    comparison.postgresBuckets(), BigDecimal.valueOf(comparison.postgresTotalMilliWattHours(), 6).toPlainString(),
+                    comparison.fleetBuckets());
             return 0;
         }
-        out.printf("PostgreSQL has %d buckets, QuestDB %d; %d differ (first: %s)%n", comparison.postgresBuckets(),
-                comparison.questDbBuckets(), comparison.differing(), comparison.firstDifference());
+        out.printf("PostgreSQL has %d buckets, QuestDB %d; %d differ; fleet series: %d of %d differ (first: %s)%n",
+                comparison.postgresBuckets(), comparison.questDbBuckets(), comparison.differing(), comparison.fleetDiffering(),
+                comparison.fleetBuckets(), comparison.firstDifference());
         return 1;
     }
 

@@ -13,11 +13,14 @@ import java.util.Properties;
 /** Compares the billing truth (PostgreSQL) with the time series (QuestDB), bucket by bucket, to the milli-Wh. */
 public final class StackCheck {
 
-    /** Result of a comparison: how many buckets each side has, and how many differ. */
+    /**
+     * Result of a comparison: how many buckets each side has and how many differ, per meter (measurement energy) and
+     * fleet-wide (measurement fleet: the sum and the count of the meters' buckets).
+     */
     public record Comparison(int postgresBuckets, int questDbBuckets, int differing, long postgresTotalMilliWattHours,
-                             String firstDifference) {
+                             int fleetBuckets, int questDbFleetBuckets, int fleetDiffering, String firstDifference) {
         public boolean identical() {
-            return differing == 0 && postgresBuckets == questDbBuckets;
+            return differing == 0 && postgresBuckets == questDbBuckets && fleetDiffering == 0 && fleetBuckets == questDbFleetBuckets;
         }
     }
 
@@ -29,44 +32,65 @@ public final class StackCheck {
     }
 
     public static Comparison compare(PostgresServer postgres, String database, QuestDbServer questDb) {
-        Map<String, Long> truth = new HashMap<>();
+        Map<String, String> truth = new HashMap<>();
+        Map<String, String> fleetTruth = new HashMap<>();
         long total = 0;
-        try (Connection connection = postgres.connect(database); Statement statement = connection.createStatement();
-             ResultSet rows = statement.executeQuery(
-                     "SELECT meter_id, channel, (extract(epoch FROM bucket_start) * 1000)::bigint, energy_mwh FROM usage_15m")) {
-            while (rows.next()) {
-                truth.put(rows.getString(1) + "|" + rows.getString(2) + "|" + rows.getLong(3), rows.getLong(4));
-                total += rows.getLong(4);
+        try (Connection connection = postgres.connect(database); Statement statement = connection.createStatement()) {
+            try (ResultSet rows = statement.executeQuery(
+                    "SELECT meter_id, channel, (extract(epoch FROM bucket_start) * 1000)::bigint, energy_mwh FROM usage_15m")) {
+                while (rows.next()) {
+                    truth.put(rows.getString(1) + "|" + rows.getString(2) + "|" + rows.getLong(3), Long.toString(rows.getLong(4)));
+                    total += rows.getLong(4);
+                }
+            }
+            try (ResultSet rows = statement.executeQuery("SELECT channel, (extract(epoch FROM bucket_start) * 1000)::bigint, "
+                    + "sum(energy_mwh), count(*) FROM usage_15m GROUP BY 1, 2")) {
+                while (rows.next()) {
+                    fleetTruth.put(rows.getString(1) + "|" + rows.getLong(2), rows.getLong(3) + " mWh from " + rows.getLong(4) + " meters");
+                }
             }
         } catch (SQLException e) {
             throw new StackException("cannot read usage_15m: " + e.getMessage(), e);
         }
-        Map<String, Long> series = new HashMap<>();
+        Map<String, String> series = new HashMap<>();
+        Map<String, String> fleetSeries = new HashMap<>();
         Properties credentials = new Properties();
         credentials.setProperty("user", "admin");
         credentials.setProperty("password", "quest");
         credentials.setProperty("sslmode", "disable");
         credentials.setProperty("preferQueryMode", "simple");
         try (Connection connection = DriverManager.getConnection(questDb.jdbcUrl(), credentials);
-             Statement statement = connection.createStatement();
-             ResultSet rows = statement.executeQuery("SELECT meter_id, channel, cast(ts AS long) / 1000, energy_mwh FROM energy")) {
-            while (rows.next()) {
-                series.put(rows.getString(1) + "|" + rows.getString(2) + "|" + rows.getLong(3), rows.getLong(4));
+             Statement statement = connection.createStatement()) {
+            try (ResultSet rows = statement.executeQuery("SELECT meter_id, channel, cast(ts AS long) / 1000, energy_mwh FROM energy")) {
+                while (rows.next()) {
+                    series.put(rows.getString(1) + "|" + rows.getString(2) + "|" + rows.getLong(3), Long.toString(rows.getLong(4)));
+                }
+            }
+            try (ResultSet rows = statement.executeQuery("SELECT channel, cast(ts AS long) / 1000, energy_mwh, meters FROM fleet")) {
+                while (rows.next()) {
+                    fleetSeries.put(rows.getString(1) + "|" + rows.getLong(2), rows.getLong(3) + " mWh from " + rows.getLong(4) + " meters");
+                }
             }
         } catch (SQLException e) {
-            throw new StackException("cannot read QuestDB's energy table: " + e.getMessage(), e);
+            throw new StackException("cannot read QuestDB's energy and fleet tables: " + e.getMessage(), e);
         }
+        String[] first = new String[1];
+        int differing = differences(truth, series, "", first);
+        int fleetDiffering = differences(fleetTruth, fleetSeries, "fleet ", first);
+        return new Comparison(truth.size(), series.size(), differing, total, fleetTruth.size(), fleetSeries.size(), fleetDiffering, first[0]);
+    }
+
+    private static int differences(Map<String, String> truth, Map<String, String> series, String label, String[] first) {
         int differing = 0;
-        String first = null;
-        for (Map.Entry<String, Long> entry : truth.entrySet()) {
-            Long other = series.get(entry.getKey());
+        for (Map.Entry<String, String> entry : truth.entrySet()) {
+            String other = series.get(entry.getKey());
             if (!Objects.equals(entry.getValue(), other)) {
                 differing++;
-                if (first == null) {
-                    first = entry.getKey() + ": PostgreSQL " + entry.getValue() + " mWh, QuestDB " + other;
+                if (first[0] == null) {
+                    first[0] = label + entry.getKey() + ": PostgreSQL " + entry.getValue() + ", QuestDB " + other;
                 }
             }
         }
-        return new Comparison(truth.size(), series.size(), differing, total, first);
+        return differing;
     }
 }

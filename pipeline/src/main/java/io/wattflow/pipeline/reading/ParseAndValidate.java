@@ -4,6 +4,8 @@ import java.util.EnumMap;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -17,6 +19,8 @@ public class ParseAndValidate extends ProcessFunction<RawReading, MeterReading> 
 
     private final ReadingParser parser;
     private transient Counter readingsIn;
+    /** How long after its end (register: its timestamp) a reading reached Kafka, in seconds. */
+    private transient Histogram lateness;
     private transient Map<RejectionReason, Counter> rejectedByReason;
 
     public ParseAndValidate(ReadingParser.ReadingRules rules) {
@@ -27,6 +31,7 @@ public class ParseAndValidate extends ProcessFunction<RawReading, MeterReading> 
     public void open(OpenContext openContext) {
         var metrics = getRuntimeContext().getMetricGroup();
         readingsIn = metrics.counter("readingsIn");
+        lateness = metrics.histogram("readingLatenessSeconds", new DescriptiveStatisticsHistogram(10_000));
         rejectedByReason = new EnumMap<>(RejectionReason.class);
         for (RejectionReason reason : RejectionReason.values()) {
             rejectedByReason.put(reason, metrics.addGroup("reason", reason.code()).counter("readingsRejected"));
@@ -38,6 +43,7 @@ public class ParseAndValidate extends ProcessFunction<RawReading, MeterReading> 
         readingsIn.inc();
         ReadingParser.Result result = parser.parse(raw);
         if (result.reading() != null) {
+            lateness.update(Math.max(0, raw.recordTimestamp - result.reading().endMillis) / 1000);
             out.collect(result.reading());
         } else {
             rejectedByReason.get(RejectionReason.valueOf(result.rejection().reason.toUpperCase(java.util.Locale.ROOT))).inc();

@@ -5,11 +5,9 @@ import com.influxdb.client.InfluxDBClientFactory;
 import com.influxdb.client.InfluxDBClientOptions;
 import com.influxdb.client.WriteApiBlocking;
 import com.influxdb.client.domain.WritePrecision;
-import com.influxdb.client.write.Point;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
-import io.wattflow.pipeline.usage.UsageBucket;
 import java.io.IOException;
 import java.io.Serializable;
 import java.time.Duration;
@@ -30,8 +28,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes bucket totals as InfluxDB points (measurement {@code energy}, tags {@code meter_id} and {@code channel},
- * integer field {@code energy_mwh}, timestamp = bucket start) with influxdb-client-java.
+ * Writes points to InfluxDB with influxdb-client-java: per-meter buckets (measurement {@code energy}) or the fleet
+ * series (measurement {@code fleet}), as {@link InfluxLines} maps them.
  *
  * <p>Billing never waits for InfluxDB: the latest value of each point is kept in {@link PendingPoints}, which is
  * the writer's checkpointed state, and written when the circuit breaker lets a call through. While InfluxDB is
@@ -39,13 +37,15 @@ import org.slf4j.LoggerFactory;
  * (1 s doubling to 60 s), so a failed InfluxDB costs the job one short, timed-out call per wait. A TaskManager lost
  * during the outage loses no point: the pending points are in the checkpoint.
  */
-public class InfluxDbSink implements Sink<UsageBucket>, SupportsWriterState<UsageBucket, PendingPoints> {
+public class InfluxDbSink<T> implements Sink<T>, SupportsWriterState<T, PendingPoints> {
     private static final long serialVersionUID = 1L;
 
     private final Settings settings;
+    private final InfluxLines.Mapper<T> lines;
 
-    public InfluxDbSink(Settings settings) {
+    public InfluxDbSink(Settings settings, InfluxLines.Mapper<T> lines) {
         this.settings = settings;
+        this.lines = lines;
     }
 
     /** Where and how to write. The token may be empty for servers that ignore it (QuestDB). */
@@ -58,15 +58,15 @@ public class InfluxDbSink implements Sink<UsageBucket>, SupportsWriterState<Usag
     }
 
     @Override
-    public StatefulSinkWriter<UsageBucket, PendingPoints> createWriter(WriterInitContext context) {
-        return new Writer(settings, context.metricGroup(), new PendingPoints());
+    public StatefulSinkWriter<T, PendingPoints> createWriter(WriterInitContext context) {
+        return new Writer<>(settings, lines, context.metricGroup(), new PendingPoints());
     }
 
     @Override
-    public StatefulSinkWriter<UsageBucket, PendingPoints> restoreWriter(WriterInitContext context, Collection<PendingPoints> states) {
+    public StatefulSinkWriter<T, PendingPoints> restoreWriter(WriterInitContext context, Collection<PendingPoints> states) {
         PendingPoints pending = new PendingPoints();
         states.forEach(pending::putAll);
-        return new Writer(settings, context.metricGroup(), pending);
+        return new Writer<>(settings, lines, context.metricGroup(), pending);
     }
 
     @Override
@@ -74,10 +74,11 @@ public class InfluxDbSink implements Sink<UsageBucket>, SupportsWriterState<Usag
         return new PendingPoints.Serializer();
     }
 
-    static final class Writer implements StatefulSinkWriter<UsageBucket, PendingPoints> {
+    static final class Writer<T> implements StatefulSinkWriter<T, PendingPoints> {
         private static final Logger LOG = LoggerFactory.getLogger(InfluxDbSink.class);
 
         private final Settings settings;
+        private final InfluxLines.Mapper<T> lines;
         final PendingPoints pending;
         private final InfluxDBClient client;
         private final WriteApiBlocking writeApi;
@@ -86,8 +87,9 @@ public class InfluxDbSink implements Sink<UsageBucket>, SupportsWriterState<Usag
         private final Counter writeFailures;
         private long lastAttempt = System.currentTimeMillis();
 
-        Writer(Settings settings, MetricGroup metrics, PendingPoints pending) {
+        Writer(Settings settings, InfluxLines.Mapper<T> lines, MetricGroup metrics, PendingPoints pending) {
             this.settings = settings;
+            this.lines = lines;
             this.pending = pending;
             InfluxDBClientOptions options = InfluxDBClientOptions.builder()
                     .url(settings.url())
@@ -126,8 +128,9 @@ public class InfluxDbSink implements Sink<UsageBucket>, SupportsWriterState<Usag
         }
 
         @Override
-        public void write(UsageBucket bucket, Context context) {
-            pending.put(bucket);
+        public void write(T element, Context context) {
+            InfluxLines.Line line = lines.apply(element);
+            pending.put(line.key(), line.line());
             if (pending.size() >= settings.maxPointsPerWrite()
                     || System.currentTimeMillis() - lastAttempt >= settings.flushIntervalMillis()) {
                 tryWrite();
@@ -147,8 +150,8 @@ public class InfluxDbSink implements Sink<UsageBucket>, SupportsWriterState<Usag
         private void tryWrite() {
             lastAttempt = System.currentTimeMillis();
             while (pending.size() > 0 && breaker.tryAcquirePermission()) {
-                Map<PendingPoints.PointKey, Long> batch = new LinkedHashMap<>();
-                for (Map.Entry<PendingPoints.PointKey, Long> entry : pending.view().entrySet()) {
+                Map<String, String> batch = new LinkedHashMap<>();
+                for (Map.Entry<String, String> entry : pending.view().entrySet()) {
                     batch.put(entry.getKey(), entry.getValue());
                     if (batch.size() >= settings.maxPointsPerWrite()) {
                         break;
@@ -156,7 +159,7 @@ public class InfluxDbSink implements Sink<UsageBucket>, SupportsWriterState<Usag
                 }
                 long started = System.nanoTime();
                 try {
-                    writeApi.writePoints(settings.bucket(), settings.org(), points(batch));
+                    writeApi.writeRecords(settings.bucket(), settings.org(), WritePrecision.MS, new ArrayList<>(batch.values()));
                     breaker.onSuccess(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
                     pending.written(batch);
                     pointsWritten.inc(batch.size());
@@ -168,16 +171,6 @@ public class InfluxDbSink implements Sink<UsageBucket>, SupportsWriterState<Usag
                     return;
                 }
             }
-        }
-
-        private static List<Point> points(Map<PendingPoints.PointKey, Long> batch) {
-            List<Point> points = new ArrayList<>(batch.size());
-            batch.forEach((key, energy) -> points.add(Point.measurement("energy")
-                    .addTag("meter_id", key.meterId())
-                    .addTag("channel", key.channel())
-                    .addField("energy_mwh", energy)
-                    .time(key.bucketStartMillis(), WritePrecision.MS)));
-            return points;
         }
 
         @Override

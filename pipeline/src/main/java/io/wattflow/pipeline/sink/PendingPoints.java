@@ -1,6 +1,6 @@
 package io.wattflow.pipeline.sink;
 
-import io.wattflow.pipeline.usage.UsageBucket;
+import com.influxdb.client.write.Point;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -11,25 +11,23 @@ import java.util.Map;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
 
 /**
- * The latest value of every InfluxDB point not yet written: the writer's checkpointed state. Keyed by point, so
- * it is bounded by the distinct buckets within the lateness horizon however long InfluxDB is away.
+ * The latest line of every InfluxDB point not yet written: the writer's checkpointed state. Keyed by point
+ * (measurement, tags, timestamp), so it is bounded by the distinct points within the lateness horizon however long
+ * InfluxDB is away.
  */
 public final class PendingPoints {
-    /** One point: measurement energy, tags meter_id and channel, timestamp the bucket start. */
-    public record PointKey(String meterId, String channel, long bucketStartMillis) {
-    }
+    /** point key -> line protocol */
+    private final Map<String, String> latest = new LinkedHashMap<>();
 
-    private final Map<PointKey, Long> latest = new LinkedHashMap<>();
-
-    public void put(UsageBucket bucket) {
-        latest.put(new PointKey(bucket.meterId, bucket.channel, bucket.bucketStartMillis), bucket.energyMilliWattHours);
+    public void put(String pointKey, String line) {
+        latest.put(pointKey, line);
     }
 
     public void putAll(PendingPoints other) {
         latest.putAll(other.latest);
     }
 
-    public Map<PointKey, Long> view() {
+    public Map<String, String> view() {
         return latest;
     }
 
@@ -38,15 +36,18 @@ public final class PendingPoints {
     }
 
     /** Removes the written points, unless a newer value arrived meanwhile. */
-    public void written(Map<PointKey, Long> points) {
-        points.forEach((key, value) -> latest.remove(key, value));
+    public void written(Map<String, String> points) {
+        points.forEach(latest::remove);
     }
 
-    /** Version 1: count, then meter id, channel, bucket start, energy per point. */
+    /**
+     * Version 2: count, then point key and line per point. Version 1 (meter id, channel, bucket start, energy of
+     * measurement {@code energy}) is still read, so savepoints of the first release restore.
+     */
     public static final class Serializer implements SimpleVersionedSerializer<PendingPoints> {
         @Override
         public int getVersion() {
-            return 1;
+            return 2;
         }
 
         @Override
@@ -54,11 +55,9 @@ public final class PendingPoints {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             try (DataOutputStream out = new DataOutputStream(bytes)) {
                 out.writeInt(points.latest.size());
-                for (Map.Entry<PointKey, Long> entry : points.latest.entrySet()) {
-                    out.writeUTF(entry.getKey().meterId());
-                    out.writeUTF(entry.getKey().channel());
-                    out.writeLong(entry.getKey().bucketStartMillis());
-                    out.writeLong(entry.getValue());
+                for (Map.Entry<String, String> entry : points.latest.entrySet()) {
+                    out.writeUTF(entry.getKey());
+                    out.writeUTF(entry.getValue());
                 }
             }
             return bytes.toByteArray();
@@ -66,14 +65,22 @@ public final class PendingPoints {
 
         @Override
         public PendingPoints deserialize(int version, byte[] serialized) throws IOException {
-            if (version != 1) {
-                throw new IOException("unknown version " + version + " of the InfluxDB writer state");
-            }
             PendingPoints points = new PendingPoints();
             try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(serialized))) {
                 int count = in.readInt();
                 for (int i = 0; i < count; i++) {
-                    points.latest.put(new PointKey(in.readUTF(), in.readUTF(), in.readLong()), in.readLong());
+                    switch (version) {
+                        case 1 -> {
+                            String meterId = in.readUTF();
+                            String channel = in.readUTF();
+                            long bucketStart = in.readLong();
+                            long energy = in.readLong();
+                            Point point = InfluxLines.energy(meterId, channel, bucketStart, energy);
+                            points.put(InfluxLines.key(point, bucketStart), point.toLineProtocol());
+                        }
+                        case 2 -> points.put(in.readUTF(), in.readUTF());
+                        default -> throw new IOException("unknown version " + version + " of the InfluxDB writer state");
+                    }
                 }
             }
             return points;

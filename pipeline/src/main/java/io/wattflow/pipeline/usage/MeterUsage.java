@@ -230,7 +230,8 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
         for (Map.Entry<BucketKey, long[]> change : changes.entrySet()) {
             BucketKey key = change.getKey();
             BucketTotal total = buckets.get(key);
-            if (total == null) {
+            boolean created = total == null;
+            if (created) {
                 total = new BucketTotal(0, 0);
             }
             total.energyMilliWattHours += change.getValue()[0];
@@ -239,7 +240,11 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
                 total.addInterval(reading.startMillis, reading.endMillis, reading.energyMilliWattHours);
             }
             buckets.put(key, total);
-            out.collect(new UsageBucket(reading.meterId, key.channel, key.bucketStartMillis, total.energyMilliWattHours, total.readingCount));
+            UsageBucket bucket = new UsageBucket(reading.meterId, key.channel, key.bucketStartMillis, total.energyMilliWattHours,
+                    total.readingCount);
+            bucket.deltaMilliWattHours = change.getValue()[0];
+            bucket.newMeterBucket = created ? 1 : 0;
+            out.collect(bucket);
         }
     }
 

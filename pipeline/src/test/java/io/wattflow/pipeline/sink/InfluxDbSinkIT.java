@@ -27,7 +27,7 @@ class InfluxDbSinkIT {
         // Given InfluxDB unreachable (nothing listens on the port)
         String deadUrl = "http://127.0.0.1:" + Ports.freePort();
         List<PendingPoints> checkpointed;
-        try (var writer = new InfluxDbSink.Writer(settings(deadUrl), new UnregisteredMetricsGroup(), new PendingPoints())) {
+        try (var writer = new InfluxDbSink.Writer<>(settings(deadUrl), InfluxLines.ENERGY, new UnregisteredMetricsGroup(), new PendingPoints())) {
             // When buckets arrive and checkpoints flush
             writer.write(new UsageBucket("IT-INFLUX-1", "import", BUCKET, 100, 1), null);
             writer.write(new UsageBucket("IT-INFLUX-1", "import", BUCKET, 250, 2), null);
@@ -37,17 +37,18 @@ class InfluxDbSinkIT {
             }
 
             // Then the latest value of each point is pending, the breaker is open, and the snapshot carries them
-            assertThat(writer.pending.view()).containsOnlyKeys(
-                    new PendingPoints.PointKey("IT-INFLUX-1", "import", BUCKET), new PendingPoints.PointKey("IT-INFLUX-2", "export", BUCKET));
+            assertThat(writer.pending.view().values()).containsExactly(
+                    "energy,channel=import,meter_id=IT-INFLUX-1 energy_mwh=250i " + BUCKET,
+                    "energy,channel=export,meter_id=IT-INFLUX-2 energy_mwh=7i " + BUCKET);
             assertThat(writer.breaker.getState()).isEqualTo(CircuitBreaker.State.OPEN);
             checkpointed = writer.snapshotState(1);
         }
         byte[] serialized = new PendingPoints.Serializer().serialize(checkpointed.get(0));
-        PendingPoints restored = new PendingPoints.Serializer().deserialize(1, serialized);
+        PendingPoints restored = new PendingPoints.Serializer().deserialize(2, serialized);
 
         // When a writer is restored from that checkpoint with InfluxDB (QuestDB) reachable
         QuestDbServer questDb = TestServices.shared().questDb();
-        try (var writer = new InfluxDbSink.Writer(settings(questDb.url()), new UnregisteredMetricsGroup(), restored)) {
+        try (var writer = new InfluxDbSink.Writer<>(settings(questDb.url()), InfluxLines.ENERGY, new UnregisteredMetricsGroup(), restored)) {
             writer.flush(false);
             assertThat(writer.pending.size()).isZero();
         }
