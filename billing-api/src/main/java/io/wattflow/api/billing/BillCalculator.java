@@ -1,0 +1,173 @@
+package io.wattflow.api.billing;
+
+import io.wattflow.api.tariff.Tariff;
+import io.wattflow.api.tariff.TariffVersion;
+import io.wattflow.api.tariff.TimeOfUseRate;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.YearMonth;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Currency;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * Prices one customer's calendar month in the customer's time zone: every 15-minute bucket of usage at the
+ * time-of-use rate of its local time (tariff version of its local date), a standing charge per local day, tax per
+ * rate on the rounded lines. A pure function of its inputs; DST days simply have 92 or 100 buckets.
+ */
+public final class BillCalculator {
+    private static final long SLOT_SECONDS = 900;
+
+    private BillCalculator() {
+    }
+
+    /** The customer's tariff from a local date on. */
+    public record TariffLink(LocalDate validFrom, Tariff tariff) {
+    }
+
+    /** A meter belonged to the customer over [from, to); {@code to} null while it still does. */
+    public record Assignment(String meterId, Instant from, Instant to) {
+    }
+
+    /** Energy of one meter in one 15-minute bucket. */
+    public record Usage(String meterId, Instant bucketStart, long milliWattHours) {
+    }
+
+    private record EnergyKey(String tariffId, LocalDate validFrom, String period, BigDecimal price) {
+    }
+
+    private record VersionKey(String tariffId, LocalDate validFrom) {
+    }
+
+    public static Bill price(String customerId, ZoneId zone, YearMonth period, List<TariffLink> links, List<Assignment> assignments,
+                             List<Usage> usage) {
+        Instant start = period.atDay(1).atStartOfDay(zone).toInstant();
+        Instant end = period.plusMonths(1).atDay(1).atStartOfDay(zone).toInstant();
+        Currency currency = currency(links);
+
+        Map<EnergyKey, Long> energy = new TreeMap<>(Comparator.comparing(EnergyKey::validFrom).thenComparing(EnergyKey::tariffId)
+                .thenComparing(EnergyKey::period).thenComparing(EnergyKey::price));
+        Map<VersionKey, BigDecimal> taxRates = new LinkedHashMap<>();
+        Map<String, Long> covered = new LinkedHashMap<>();
+        long totalMilliWattHours = 0;
+        for (Usage row : usage) {
+            if (row.bucketStart().isBefore(start) || !row.bucketStart().isBefore(end) || !assigned(assignments, row)) {
+                continue;
+            }
+            covered.merge(row.meterId(), 1L, Long::sum);
+            LocalDateTime local = LocalDateTime.ofInstant(row.bucketStart(), zone);
+            Optional<Priced> priced = versionOn(links, local.toLocalDate());
+            if (priced.isEmpty()) {
+                continue; // before the customer's first tariff: nothing to price
+            }
+            TimeOfUseRate rate = priced.get().version().rateAt(local);
+            energy.merge(new EnergyKey(priced.get().tariffId(), priced.get().version().validFrom(), rate.period(), rate.pricePerKwh()),
+                    row.milliWattHours(), Long::sum);
+            taxRates.put(new VersionKey(priced.get().tariffId(), priced.get().version().validFrom()), priced.get().version().taxRate());
+            totalMilliWattHours += row.milliWattHours();
+        }
+
+        Map<VersionKey, long[]> standingDays = new LinkedHashMap<>();
+        Map<VersionKey, BigDecimal> standingCharges = new LinkedHashMap<>();
+        for (LocalDate day = period.atDay(1); !day.isAfter(period.atEndOfMonth()); day = day.plusDays(1)) {
+            Optional<Priced> priced = versionOn(links, day);
+            if (priced.isPresent()) {
+                VersionKey key = new VersionKey(priced.get().tariffId(), priced.get().version().validFrom());
+                standingDays.computeIfAbsent(key, k -> new long[1])[0]++;
+                standingCharges.put(key, priced.get().version().standingChargePerDay());
+                taxRates.put(key, priced.get().version().taxRate());
+            }
+        }
+
+        List<Bill.Line> lines = new ArrayList<>();
+        Map<BigDecimal, BigDecimal> taxBases = new TreeMap<>();
+        for (Map.Entry<EnergyKey, Long> entry : energy.entrySet()) {
+            EnergyKey key = entry.getKey();
+            BigDecimal kwh = BigDecimal.valueOf(entry.getValue(), 6);
+            BigDecimal amount = Money.round(kwh.multiply(key.price()), currency);
+            lines.add(new Bill.Line("energy", key.tariffId(), key.validFrom().toString(), key.period(), kwh, "kWh", key.price(), amount));
+            taxBases.merge(taxRates.get(new VersionKey(key.tariffId(), key.validFrom())).stripTrailingZeros(), amount, BigDecimal::add);
+        }
+        for (Map.Entry<VersionKey, long[]> entry : standingDays.entrySet()) {
+            BigDecimal days = BigDecimal.valueOf(entry.getValue()[0]);
+            BigDecimal perDay = standingCharges.get(entry.getKey());
+            BigDecimal amount = Money.round(days.multiply(perDay), currency);
+            lines.add(new Bill.Line("standing_charge", entry.getKey().tariffId(), entry.getKey().validFrom().toString(), "standing charge",
+                    days, "day", perDay, amount));
+            taxBases.merge(taxRates.get(entry.getKey()).stripTrailingZeros(), amount, BigDecimal::add);
+        }
+        BigDecimal subtotal = lines.stream().map(Bill.Line::amount).reduce(Money.round(BigDecimal.ZERO, currency), BigDecimal::add);
+        List<Bill.Tax> taxes = new ArrayList<>();
+        taxBases.forEach((rate, base) -> taxes.add(new Bill.Tax(rate, base, Money.round(base.multiply(rate), currency))));
+        BigDecimal total = taxes.stream().map(Bill.Tax::amount).reduce(subtotal, BigDecimal::add);
+
+        return new Bill(customerId, period.toString(), zone.getId(), currency.getCurrencyCode(), lines, subtotal, taxes, total,
+                BigDecimal.valueOf(totalMilliWattHours, 6), completeness(assignments, covered, start, end));
+    }
+
+    private record Priced(String tariffId, TariffVersion version) {
+    }
+
+    private static Optional<Priced> versionOn(List<TariffLink> links, LocalDate date) {
+        TariffLink current = null;
+        for (TariffLink link : links) {
+            if (!link.validFrom().isAfter(date) && (current == null || link.validFrom().isAfter(current.validFrom()))) {
+                current = link;
+            }
+        }
+        if (current == null) {
+            return Optional.empty();
+        }
+        String tariffId = current.tariff().id();
+        return current.tariff().versionOn(date).map(version -> new Priced(tariffId, version));
+    }
+
+    private static boolean assigned(List<Assignment> assignments, Usage row) {
+        for (Assignment assignment : assignments) {
+            if (assignment.meterId().equals(row.meterId()) && !row.bucketStart().isBefore(assignment.from())
+                    && (assignment.to() == null || row.bucketStart().isBefore(assignment.to()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Covered slots over the slots each meter was the customer's within the period, 4 decimals. */
+    private static Map<String, BigDecimal> completeness(List<Assignment> assignments, Map<String, Long> covered, Instant start, Instant end) {
+        Map<String, Long> slots = new TreeMap<>();
+        Set<String> meters = new HashSet<>();
+        for (Assignment assignment : assignments) {
+            Instant from = assignment.from().isAfter(start) ? assignment.from() : start;
+            Instant to = assignment.to() == null || assignment.to().isAfter(end) ? end : assignment.to();
+            if (from.isBefore(to)) {
+                slots.merge(assignment.meterId(), Duration.between(from, to).getSeconds() / SLOT_SECONDS, Long::sum);
+                meters.add(assignment.meterId());
+            }
+        }
+        Map<String, BigDecimal> shares = new TreeMap<>();
+        slots.forEach((meter, count) -> shares.put(meter,
+                BigDecimal.valueOf(covered.getOrDefault(meter, 0L)).divide(BigDecimal.valueOf(count), 4, RoundingMode.HALF_EVEN)));
+        return shares;
+    }
+
+    private static Currency currency(List<TariffLink> links) {
+        Set<Currency> currencies = new HashSet<>();
+        links.forEach(link -> currencies.add(link.tariff().currency()));
+        if (currencies.size() > 1) {
+            throw new IllegalStateException("a customer's tariffs must share one currency, found " + currencies);
+        }
+        return currencies.isEmpty() ? Currency.getInstance("EUR") : currencies.iterator().next();
+    }
+}
