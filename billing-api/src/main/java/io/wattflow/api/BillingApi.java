@@ -9,6 +9,10 @@ import io.javalin.json.JavalinJackson;
 import io.javalin.security.RouteRole;
 import io.wattflow.api.auth.Role;
 import io.wattflow.api.auth.TokenAuthenticator;
+import io.wattflow.api.customer.CustomerRepository;
+import io.wattflow.api.customer.CustomerRequests;
+import io.wattflow.api.customer.CustomerService;
+import io.wattflow.api.tariff.TariffRepository;
 import io.wattflow.api.problem.ApiProblem;
 import io.wattflow.api.problem.ProblemResponses;
 import io.wattflow.api.usage.UsageQuery;
@@ -36,6 +40,8 @@ public final class BillingApi {
     public static Javalin create(ApiConfig config, Dependencies dependencies) {
         TokenAuthenticator authenticator = new TokenAuthenticator(dependencies.dataSource());
         UsageService usage = new UsageService(new UsageRepository(dependencies.dataSource()));
+        CustomerService customers = new CustomerService(new CustomerRepository(dependencies.dataSource()),
+                new TariffRepository(dependencies.dataSource()));
         return Javalin.create(javalin -> {
             javalin.jetty.host = config.host();
             javalin.jetty.port = config.port();
@@ -50,6 +56,13 @@ public final class BillingApi {
             javalin.routes.get("/api/v1/meters/{meterId}/usage", ctx -> ctx.json(usage.meterUsage(UsageQuery.parse(
                     ctx.pathParam("meterId"), ctx.queryParam("channel"), ctx.queryParam("granularity"), ctx.queryParam("tz"),
                     ctx.queryParam("from"), ctx.queryParam("to")))), Role.READER);
+            javalin.routes.post("/api/v1/customers", ctx -> ctx.status(201)
+                    .json(customers.create(JsonBodies.read(ctx, CustomerRequests.CreateCustomer.class))), Role.ADMIN);
+            javalin.routes.get("/api/v1/customers/{customerId}", ctx -> ctx.json(customers.get(ctx.pathParam("customerId"))), Role.READER);
+            javalin.routes.put("/api/v1/meters/{meterId}/assignment", ctx -> ctx.json(customers.assign(ctx.pathParam("meterId"),
+                    JsonBodies.read(ctx, CustomerRequests.Assignment.class))), Role.ADMIN);
+            javalin.routes.get("/api/v1/customers/{customerId}/bill-preview", ctx -> ctx.json(customers.preview(
+                    ctx.pathParam("customerId"), ctx.queryParam("period"))), Role.READER);
         });
     }
 

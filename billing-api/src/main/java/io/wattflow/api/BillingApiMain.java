@@ -38,7 +38,6 @@ public final class BillingApiMain {
         hikari.setPassword(config.databasePassword());
         hikari.setMaximumPoolSize(config.poolSize());
         hikari.setPoolName("billing-api");
-        hikari.setReadOnly(true);
         // Start even while the database is down: /health says DOWN and requests fail with 500 until it is back.
         hikari.setInitializationFailTimeout(-1);
         return new HikariDataSource(hikari);

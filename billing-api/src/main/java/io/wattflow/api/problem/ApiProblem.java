@@ -30,6 +30,14 @@ public class ApiProblem extends RuntimeException {
         return new ApiProblem(403, "forbidden", "Not allowed for this token", detail);
     }
 
+    public static ApiProblem notFound(String detail) {
+        return new ApiProblem(404, "not-found", "Not found", detail);
+    }
+
+    public static ApiProblem conflict(String detail) {
+        return new ApiProblem(409, "conflict", "Conflict", detail);
+    }
+
     public int status() {
         return status;
     }

@@ -24,7 +24,8 @@ public final class ProblemResponses {
                     "The server failed to answer; the failure is logged. Try again later.");
         });
         routes.error(404, ctx -> {
-            if (!CONTENT_TYPE.equals(ctx.res().getContentType())) {
+            // A handler's own 404 (an unknown customer, say) is a problem already; only unmatched paths get this one.
+            if (ctx.attribute(WRITTEN) == null) {
                 write(ctx, 404, ApiProblem.typeUri("not-found"), "Not found", "No resource at " + ctx.path());
             }
         });
@@ -32,7 +33,10 @@ public final class ProblemResponses {
                 ctx.method() + " is not allowed on " + ctx.path()));
     }
 
+    private static final String WRITTEN = "wattflow.problem-written";
+
     public static void write(Context ctx, int status, String type, String title, String detail) {
+        ctx.attribute(WRITTEN, Boolean.TRUE);
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("type", type);
         body.put("title", title);

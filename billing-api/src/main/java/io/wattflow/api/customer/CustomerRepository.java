@@ -1,0 +1,157 @@
+package io.wattflow.api.customer;
+
+import io.wattflow.api.billing.BillCalculator;
+import java.sql.Array;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/** SQL of customers, their tariff links and their meters, in one place. */
+public final class CustomerRepository {
+    private final DataSource dataSource;
+
+    public CustomerRepository(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** A customer as stored. */
+    public record Customer(String id, String name, String timezone) {
+    }
+
+    /** A tariff link as stored. */
+    public record TariffLink(LocalDate validFrom, String tariffId) {
+    }
+
+    /** Creates the customer and its first tariff link in one transaction; false when the id exists. */
+    public boolean create(Customer customer, String tariffId, LocalDate tariffFrom) {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try (PreparedStatement insert = connection.prepareStatement(
+                    "INSERT INTO customer (id, name, timezone) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING");
+                 PreparedStatement link = connection.prepareStatement(
+                         "INSERT INTO customer_tariff (customer_id, valid_from, tariff_id) VALUES (?, ?, ?)")) {
+                insert.setString(1, customer.id());
+                insert.setString(2, customer.name());
+                insert.setString(3, customer.timezone());
+                if (insert.executeUpdate() == 0) {
+                    connection.rollback();
+                    return false;
+                }
+                link.setString(1, customer.id());
+                link.setObject(2, tariffFrom);
+                link.setString(3, tariffId);
+                link.executeUpdate();
+                connection.commit();
+                return true;
+            } catch (SQLException e) {
+                connection.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("creating customer failed: " + e.getMessage(), e);
+        }
+    }
+
+    public Optional<Customer> find(String id) {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement("SELECT id, name, timezone FROM customer WHERE id = ?")) {
+            statement.setString(1, id);
+            try (ResultSet rows = statement.executeQuery()) {
+                return rows.next() ? Optional.of(new Customer(rows.getString(1), rows.getString(2), rows.getString(3))) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("customer lookup failed: " + e.getMessage(), e);
+        }
+    }
+
+    public List<TariffLink> tariffLinks(String customerId) {
+        String sql = "SELECT valid_from, tariff_id FROM customer_tariff WHERE customer_id = ? ORDER BY valid_from";
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, customerId);
+            List<TariffLink> links = new ArrayList<>();
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    links.add(new TariffLink(rows.getObject(1, LocalDate.class), rows.getString(2)));
+                }
+            }
+            return links;
+        } catch (SQLException e) {
+            throw new IllegalStateException("tariff links query failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The meter is the customer's (or nobody's, for null) from that instant until its next assignment. */
+    public void assign(String meterId, String customerId, Instant validFrom) {
+        String sql = """
+                INSERT INTO meter_assignment (meter_id, valid_from, customer_id) VALUES (?, ?, ?)
+                ON CONFLICT (meter_id, valid_from) DO UPDATE SET customer_id = EXCLUDED.customer_id
+                """;
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, meterId);
+            statement.setTimestamp(2, Timestamp.from(validFrom));
+            statement.setString(3, customerId);
+            statement.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("assigning the meter failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Every span during which a meter was the customer's: [valid_from, the meter's next assignment). */
+    public List<BillCalculator.Assignment> assignments(String customerId) {
+        String sql = """
+                SELECT meter_id, valid_from, valid_to FROM (
+                    SELECT meter_id, valid_from, customer_id,
+                           lead(valid_from) OVER (PARTITION BY meter_id ORDER BY valid_from) AS valid_to
+                      FROM meter_assignment
+                     WHERE meter_id IN (SELECT meter_id FROM meter_assignment WHERE customer_id = ?)
+                ) spans
+                 WHERE customer_id = ?
+                 ORDER BY meter_id, valid_from
+                """;
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, customerId);
+            statement.setString(2, customerId);
+            List<BillCalculator.Assignment> spans = new ArrayList<>();
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    Timestamp to = rows.getTimestamp(3);
+                    spans.add(new BillCalculator.Assignment(rows.getString(1), rows.getTimestamp(2).toInstant(), to == null ? null : to.toInstant()));
+                }
+            }
+            return spans;
+        } catch (SQLException e) {
+            throw new IllegalStateException("assignments query failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Import usage of the meters in [from, to). */
+    public List<BillCalculator.Usage> usage(List<String> meterIds, Instant from, Instant to) {
+        String sql = """
+                SELECT meter_id, bucket_start, energy_mwh FROM usage_15m
+                 WHERE channel = 'import' AND meter_id = ANY (?) AND bucket_start >= ? AND bucket_start < ?
+                """;
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
+            Array meters = connection.createArrayOf("text", meterIds.toArray());
+            statement.setArray(1, meters);
+            statement.setTimestamp(2, Timestamp.from(from));
+            statement.setTimestamp(3, Timestamp.from(to));
+            List<BillCalculator.Usage> usage = new ArrayList<>();
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    usage.add(new BillCalculator.Usage(rows.getString(1), rows.getTimestamp(2).toInstant(), rows.getLong(3)));
+                }
+            }
+            return usage;
+        } catch (SQLException e) {
+            throw new IllegalStateException("usage query failed: " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package io.wattflow.api.customer;
+
+import io.wattflow.api.billing.Bill;
+import io.wattflow.api.billing.BillCalculator;
+import io.wattflow.api.problem.ApiProblem;
+import io.wattflow.api.tariff.Tariff;
+import io.wattflow.api.tariff.TariffRepository;
+import java.time.DateTimeException;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.time.ZoneId;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Customers, their meters and the live pricing of a period: validation here, SQL in the repositories. */
+public final class CustomerService {
+    private static final String ID = "[A-Za-z0-9._-]{1,64}";
+    private static final String METER_ID = "[A-Za-z0-9][A-Za-z0-9._:-]{0,63}";
+
+    private final CustomerRepository customers;
+    private final TariffRepository tariffs;
+
+    public CustomerService(CustomerRepository customers, TariffRepository tariffs) {
+        this.customers = customers;
+        this.tariffs = tariffs;
+    }
+
+    public Map<String, Object> create(CustomerRequests.CreateCustomer request) {
+        if (request.id() == null || !request.id().matches(ID)) {
+            throw ApiProblem.invalidParameter("id must be 1-64 letters, digits, '.', '_' or '-'");
+        }
+        if (request.name() == null || request.name().isBlank() || request.name().length() > 200) {
+            throw ApiProblem.invalidParameter("name must have 1 to 200 characters");
+        }
+        ZoneId zone = zone(request.timezone());
+        if (request.tariffId() == null || request.tariffId().isBlank()) {
+            throw ApiProblem.invalidParameter("tariffId is required; a fresh database has the tariff 'standard'");
+        }
+        if (!tariffs.exists(request.tariffId())) {
+            throw ApiProblem.invalidParameter("tariffId '" + request.tariffId() + "' is not a known tariff");
+        }
+        LocalDate tariffFrom = request.tariffFrom() == null ? LocalDate.now(zone) : date("tariffFrom", request.tariffFrom());
+        CustomerRepository.Customer customer = new CustomerRepository.Customer(request.id(), request.name().strip(), zone.getId());
+        if (!customers.create(customer, request.tariffId(), tariffFrom)) {
+            throw ApiProblem.conflict("customer '" + request.id() + "' exists already");
+        }
+        return view(customer);
+    }
+
+    public Map<String, Object> get(String customerId) {
+        return view(customer(customerId));
+    }
+
+    private Map<String, Object> view(CustomerRepository.Customer customer) {
+        List<Map<String, Object>> links = new ArrayList<>();
+        customers.tariffLinks(customer.id()).forEach(link ->
+                links.add(Map.of("validFrom", link.validFrom().toString(), "tariffId", link.tariffId())));
+        List<Map<String, Object>> meters = new ArrayList<>();
+        customers.assignments(customer.id()).forEach(span -> {
+            Map<String, Object> meter = new java.util.LinkedHashMap<>();
+            meter.put("meterId", span.meterId());
+            meter.put("validFrom", span.from().toString());
+            meter.put("validTo", span.to() == null ? null : span.to().toString());
+            meters.add(meter);
+        });
+        Map<String, Object> view = new java.util.LinkedHashMap<>();
+        view.put("id", customer.id());
+        view.put("name", customer.name());
+        view.put("timezone", customer.timezone());
+        view.put("tariffs", links);
+        view.put("meters", meters);
+        return view;
+    }
+
+    public Map<String, Object> assign(String meterId, CustomerRequests.Assignment request) {
+        if (meterId == null || !meterId.matches(METER_ID)) {
+            throw ApiProblem.invalidParameter("meterId must be 1-64 letters, digits or . _ : -");
+        }
+        if (request.validFrom() == null) {
+            throw ApiProblem.invalidParameter("validFrom is required, e.g. 2026-01-01T00:00:00Z");
+        }
+        Instant validFrom;
+        try {
+            validFrom = Instant.parse(request.validFrom());
+        } catch (DateTimeParseException e) {
+            throw ApiProblem.invalidParameter("validFrom must be an ISO-8601 instant such as 2026-01-01T00:00:00Z");
+        }
+        if (validFrom.getEpochSecond() % 900 != 0 || validFrom.getNano() != 0) {
+            throw ApiProblem.invalidParameter("validFrom must lie on a 15-minute boundary, e.g. "
+                    + Instant.ofEpochSecond(Math.floorDiv(validFrom.getEpochSecond(), 900) * 900));
+        }
+        if (request.customerId() != null) {
+            customer(request.customerId());
+        }
+        customers.assign(meterId, request.customerId(), validFrom);
+        Map<String, Object> view = new java.util.LinkedHashMap<>();
+        view.put("meterId", meterId);
+        view.put("customerId", request.customerId());
+        view.put("validFrom", validFrom.toString());
+        return view;
+    }
+
+    /** Prices the period live from usage_15m, as an invoice of it would be. */
+    public Bill preview(String customerId, String period) {
+        CustomerRepository.Customer customer = customer(customerId);
+        YearMonth month = period(period);
+        ZoneId zone = ZoneId.of(customer.timezone());
+        List<BillCalculator.TariffLink> links = new ArrayList<>();
+        for (CustomerRepository.TariffLink link : customers.tariffLinks(customerId)) {
+            Tariff tariff = tariffs.find(link.tariffId()).orElseThrow(() ->
+                    new IllegalStateException("customer " + customerId + " links the missing tariff " + link.tariffId()));
+            links.add(new BillCalculator.TariffLink(link.validFrom(), tariff));
+        }
+        List<BillCalculator.Assignment> assignments = customers.assignments(customerId);
+        List<String> meters = assignments.stream().map(BillCalculator.Assignment::meterId).distinct().toList();
+        Instant from = month.atDay(1).atStartOfDay(zone).toInstant();
+        Instant to = month.plusMonths(1).atDay(1).atStartOfDay(zone).toInstant();
+        List<BillCalculator.Usage> usage = meters.isEmpty() ? List.of() : customers.usage(meters, from, to);
+        return BillCalculator.price(customerId, zone, month, links, assignments, usage);
+    }
+
+    private CustomerRepository.Customer customer(String customerId) {
+        return customers.find(customerId).orElseThrow(() -> ApiProblem.notFound("no customer '" + customerId + "'"));
+    }
+
+    private static ZoneId zone(String timezone) {
+        if (timezone == null || timezone.isBlank()) {
+            throw ApiProblem.invalidParameter("timezone is required: an IANA time zone such as Europe/Berlin");
+        }
+        try {
+            return ZoneId.of(timezone);
+        } catch (DateTimeException e) {
+            throw ApiProblem.invalidParameter("timezone must be an IANA time zone such as Europe/Berlin; got '" + timezone + "'");
+        }
+    }
+
+    private static LocalDate date(String field, String value) {
+        try {
+            return LocalDate.parse(value);
+        } catch (DateTimeParseException e) {
+            throw ApiProblem.invalidParameter(field + " must be a date such as 2026-11-01; got '" + value + "'");
+        }
+    }
+
+    private static YearMonth period(String period) {
+        if (period == null) {
+            throw ApiProblem.invalidParameter("period is required, e.g. period=2026-11");
+        }
+        try {
+            return YearMonth.parse(period);
+        } catch (DateTimeParseException e) {
+            throw ApiProblem.invalidParameter("period must be a month such as 2026-11; got '" + period + "'");
+        }
+    }
+}

@@ -1,0 +1,163 @@
+package io.wattflow.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.zaxxer.hikari.HikariDataSource;
+import io.javalin.Javalin;
+import io.wattflow.stack.PostgresServer;
+import io.wattflow.stack.Secrets;
+import io.wattflow.stack.testing.TestServices;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** Customers, meter assignments and the bill preview against a real PostgreSQL with the seeded 'standard' tariff. */
+class CustomerApiIT {
+    private static final String DATABASE = "customer_it";
+    private static final String ADMIN = "admin-" + Secrets.randomToken();
+    private static final String READER = "reader-" + Secrets.randomToken();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static HikariDataSource dataSource;
+    private static Javalin app;
+    private static String baseUrl;
+
+    @BeforeAll
+    static void startApi() throws Exception {
+        PostgresServer postgres = TestServices.shared().postgres();
+        postgres.createDatabaseAndRoles(DATABASE);
+        try (Connection connection = postgres.connect(DATABASE); Statement statement = connection.createStatement()) {
+            statement.execute("TRUNCATE usage_15m, api_token, meter_assignment, customer_tariff");
+            statement.execute("DELETE FROM customer");
+            try (PreparedStatement token = connection.prepareStatement("INSERT INTO api_token (token_sha256, name, role) VALUES (?, ?, ?)")) {
+                for (String[] row : new String[][] {{ADMIN, "it-admin", "admin"}, {READER, "it-reader", "reader"}}) {
+                    token.setBytes(1, Secrets.sha256(row[0]));
+                    token.setString(2, row[1]);
+                    token.setString(3, row[2]);
+                    token.executeUpdate();
+                }
+            }
+            // MTR-B1: 1 Wh in each of the 100 quarter hours of 25 October 2026 in Berlin, and one reading in September
+            try (PreparedStatement insert = connection.prepareStatement(
+                    "INSERT INTO usage_15m (meter_id, channel, bucket_start, energy_mwh, reading_count) VALUES ('MTR-B1', 'import', ?, ?, 1)")) {
+                for (Instant bucket = Instant.parse("2026-10-24T22:00:00Z"); bucket.isBefore(Instant.parse("2026-10-25T23:00:00Z"));
+                     bucket = bucket.plus(Duration.ofMinutes(15))) {
+                    insert.setTimestamp(1, Timestamp.from(bucket));
+                    insert.setLong(2, 1_000);
+                    insert.addBatch();
+                }
+                insert.setTimestamp(1, Timestamp.from(Instant.parse("2026-09-15T10:00:00Z")));
+                insert.setLong(2, 5_000_000);
+                insert.addBatch();
+                insert.executeBatch();
+            }
+        }
+        ApiConfig config = new ApiConfig("127.0.0.1", 0, postgres.jdbcUrl(DATABASE), PostgresServer.API_ROLE,
+                postgres.rolePassword(PostgresServer.API_ROLE), 4);
+        dataSource = BillingApiMain.dataSource(config);
+        app = BillingApi.create(config, new BillingApi.Dependencies(dataSource)).start();
+        baseUrl = "http://127.0.0.1:" + app.port();
+    }
+
+    @AfterAll
+    static void stopApi() {
+        if (app != null) {
+            app.stop();
+        }
+        if (dataSource != null) {
+            dataSource.close();
+        }
+    }
+
+    private static HttpResponse<String> send(String method, String path, String token, String body) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json");
+        if (token != null) {
+            request.header("Authorization", "Bearer " + token);
+        }
+        return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JsonNode json(HttpResponse<String> response) throws Exception {
+        return BillingApi.objectMapper().readTree(response.body());
+    }
+
+    @Test
+    void aCustomerWithTheStandardTariffIsPricedByLocalTimeOnThe25HourDay() throws Exception {
+        HttpResponse<String> created = send("POST", "/api/v1/customers", ADMIN,
+                "{\"id\":\"C-1\",\"name\":\"Ada Power\",\"timezone\":\"Europe/Berlin\",\"tariffId\":\"standard\",\"tariffFrom\":\"2026-01-01\"}");
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        HttpResponse<String> assigned = send("PUT", "/api/v1/meters/MTR-B1/assignment", ADMIN,
+                "{\"customerId\":\"C-1\",\"validFrom\":\"2026-10-01T00:00:00Z\"}");
+        assertThat(assigned.statusCode()).as(assigned.body()).isEqualTo(200);
+
+        JsonNode bill = json(send("GET", "/api/v1/customers/C-1/bill-preview?period=2026-10", READER, null));
+
+        assertThat(bill.get("currency").asText()).isEqualTo("EUR");
+        assertThat(bill.get("lines")).hasSize(3);
+        assertThat(bill.get("lines").get(0).get("period").asText()).isEqualTo("day");
+        assertThat(bill.get("lines").get(0).get("quantity").decimalValue()).isEqualByComparingTo("0.060000");
+        assertThat(bill.get("lines").get(0).get("amount").decimalValue()).isEqualByComparingTo("0.02");
+        assertThat(bill.get("lines").get(1).get("period").asText()).isEqualTo("night");
+        assertThat(bill.get("lines").get(1).get("quantity").decimalValue()).isEqualByComparingTo("0.040000");
+        assertThat(bill.get("lines").get(2).get("amount").decimalValue()).isEqualByComparingTo("13.95"); // 31 days x 0.45
+        assertThat(bill.get("subtotal").decimalValue()).isEqualByComparingTo("13.98");
+        assertThat(bill.get("total").decimalValue()).isEqualByComparingTo("16.64");
+        assertThat(bill.get("completeness").get("MTR-B1").decimalValue()).isEqualByComparingTo("0.0336");
+
+        // The September reading was before the assignment: not the customer's.
+        JsonNode september = json(send("GET", "/api/v1/customers/C-1/bill-preview?period=2026-09", READER, null));
+        assertThat(september.get("totalKwh").decimalValue()).isEqualByComparingTo("0");
+
+        JsonNode customer = json(send("GET", "/api/v1/customers/C-1", READER, null));
+        assertThat(customer.get("meters").get(0).get("meterId").asText()).isEqualTo("MTR-B1");
+        assertThat(customer.get("tariffs").get(0).get("tariffId").asText()).isEqualTo("standard");
+    }
+
+    @Test
+    void creatingTheSameCustomerTwiceIsAConflictAndReadersMayNotCreate() throws Exception {
+        String body = "{\"id\":\"C-2\",\"name\":\"Grace Grid\",\"timezone\":\"UTC\",\"tariffId\":\"standard\"}";
+        assertThat(send("POST", "/api/v1/customers", ADMIN, body).statusCode()).isEqualTo(201);
+        HttpResponse<String> again = send("POST", "/api/v1/customers", ADMIN, body);
+        assertThat(again.statusCode()).isEqualTo(409);
+        assertThat(json(again).get("type").asText()).isEqualTo("urn:wattflow:problem:conflict");
+
+        HttpResponse<String> asReader = send("POST", "/api/v1/customers", READER, body.replace("C-2", "C-3"));
+        assertThat(asReader.statusCode()).isEqualTo(403);
+        assertThat(json(asReader).get("type").asText()).isEqualTo("urn:wattflow:problem:forbidden");
+    }
+
+    @ParameterizedTest(name = "{0} {1}")
+    @CsvSource(delimiter = '|', value = {
+            "POST|/api/v1/customers|{\"id\":\"C-9\",\"name\":\"X\",\"timezone\":\"Mars/Olympus\",\"tariffId\":\"standard\"}|400|timezone must be an IANA time zone",
+            "POST|/api/v1/customers|{\"id\":\"C-9\",\"name\":\"X\",\"timezone\":\"UTC\",\"tariffId\":\"gold\"}|400|is not a known tariff",
+            "POST|/api/v1/customers|{\"id\":\"C 9\",\"name\":\"X\",\"timezone\":\"UTC\",\"tariffId\":\"standard\"}|400|id must be",
+            "POST|/api/v1/customers|{\"id\":\"C-9\",\"name\":\"X\",\"timezone\":\"UTC\",\"tariffId\":\"standard\",\"vip\":true}|400|unknown field 'vip'",
+            "POST|/api/v1/customers|{\"id\":\"C-9\",|400|not valid JSON",
+            "PUT|/api/v1/meters/MTR-B1/assignment|{\"customerId\":\"C-1\",\"validFrom\":\"2026-10-01T00:05:00Z\"}|400|15-minute boundary",
+            "PUT|/api/v1/meters/MTR-B1/assignment|{\"customerId\":\"nobody\",\"validFrom\":\"2026-10-01T00:00:00Z\"}|404|no customer 'nobody'",
+            "GET|/api/v1/customers/C-404/bill-preview?period=2026-10||404|no customer 'C-404'",
+            "GET|/api/v1/customers/C-1/bill-preview?period=October||400|period must be a month such as 2026-11",
+    })
+    void badRequestsAreProblemsThatSayWhatToFix(String method, String path, String body, int status, String detail) throws Exception {
+        HttpResponse<String> response = send(method, path, ADMIN, body == null || body.isEmpty() ? null : body);
+
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+        assertThat(json(response).get("detail").asText()).contains(detail);
+    }
+}
