@@ -13,6 +13,13 @@ import io.wattflow.api.customer.CustomerRepository;
 import io.wattflow.api.customer.CustomerRequests;
 import io.wattflow.api.customer.CustomerService;
 import io.wattflow.api.tariff.TariffRepository;
+import io.wattflow.api.run.BillingRunRepository;
+import io.wattflow.api.run.BillingRunService;
+import io.wattflow.api.run.BillingRunWorker;
+import io.wattflow.api.run.OutboxRelay;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.UUID;
 import io.wattflow.api.problem.ApiProblem;
 import io.wattflow.api.problem.ProblemResponses;
 import io.wattflow.api.usage.UsageQuery;
@@ -33,8 +40,18 @@ public final class BillingApi {
     private BillingApi() {
     }
 
-    /** What the API needs from outside. */
-    public record Dependencies(DataSource dataSource) {
+    /**
+     * What the API needs from outside.
+     *
+     * @param billingRuns    how this instance carries billing runs forward
+     * @param kafkaBootstrap where the outbox relay publishes billing events; null: events stay in the outbox
+     */
+    public record Dependencies(DataSource dataSource, BillingRunWorker.Settings billingRuns, String kafkaBootstrap,
+                               BigDecimal completenessThreshold) {
+        public Dependencies(DataSource dataSource) {
+            this(dataSource, new BillingRunWorker.Settings("instance-" + UUID.randomUUID(), Duration.ofSeconds(30), Duration.ofSeconds(1),
+                    BillingRunWorker.StepHook.NONE), null, new BigDecimal("0.9"));
+        }
     }
 
     public static Javalin create(ApiConfig config, Dependencies dependencies) {
@@ -42,12 +59,29 @@ public final class BillingApi {
         UsageService usage = new UsageService(new UsageRepository(dependencies.dataSource()));
         CustomerService customers = new CustomerService(new CustomerRepository(dependencies.dataSource()),
                 new TariffRepository(dependencies.dataSource()));
+        BillingRunRepository runs = new BillingRunRepository(dependencies.dataSource());
+        BillingRunService billingRuns = new BillingRunService(runs, dependencies.completenessThreshold());
+        BillingRunWorker worker = new BillingRunWorker(runs, customers, objectMapper(), dependencies.billingRuns());
+        OutboxRelay relay = dependencies.kafkaBootstrap() == null ? null : new OutboxRelay(dependencies.dataSource(), dependencies.kafkaBootstrap());
         return Javalin.create(javalin -> {
             javalin.jetty.host = config.host();
             javalin.jetty.port = config.port();
             javalin.startup.showJavalinBanner = false;
             javalin.jsonMapper(new JavalinJackson(objectMapper(), false));
             javalin.http.maxRequestSize = 1_000_000L;
+
+            javalin.events.serverStarted(() -> {
+                worker.start();
+                if (relay != null) {
+                    relay.start(Duration.ofMillis(500));
+                }
+            });
+            javalin.events.serverStopping(() -> {
+                worker.close();
+                if (relay != null) {
+                    relay.close();
+                }
+            });
 
             ProblemResponses.register(javalin.routes);
             javalin.routes.beforeMatched(ctx -> authorize(ctx, authenticator));
@@ -63,6 +97,12 @@ public final class BillingApi {
                     JsonBodies.read(ctx, CustomerRequests.Assignment.class))), Role.ADMIN);
             javalin.routes.get("/api/v1/customers/{customerId}/bill-preview", ctx -> ctx.json(customers.preview(
                     ctx.pathParam("customerId"), ctx.queryParam("period"))), Role.READER);
+            javalin.routes.post("/api/v1/billing-runs", ctx -> ctx.status(202)
+                    .json(billingRuns.start(JsonBodies.read(ctx, BillingRunService.StartRun.class))), Role.ADMIN);
+            javalin.routes.get("/api/v1/billing-runs/{runId}", ctx -> ctx.json(billingRuns.progress(ctx.pathParam("runId"))), Role.READER);
+            javalin.routes.post("/api/v1/billing-runs/{runId}/cancel", ctx -> ctx.status(202)
+                    .json(billingRuns.cancel(ctx.pathParam("runId"))), Role.ADMIN);
+            javalin.routes.get("/api/v1/invoices/{invoiceId}", ctx -> ctx.json(billingRuns.invoice(ctx.pathParam("invoiceId"))), Role.READER);
         });
     }
 

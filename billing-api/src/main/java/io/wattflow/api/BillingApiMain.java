@@ -3,6 +3,11 @@ package io.wattflow.api;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.javalin.Javalin;
+import io.wattflow.api.run.BillingRunWorker;
+import java.math.BigDecimal;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +28,12 @@ public final class BillingApiMain {
             return;
         }
         HikariDataSource dataSource = dataSource(config);
-        Javalin app = BillingApi.create(config, new BillingApi.Dependencies(dataSource)).start();
+        Map<String, String> env = System.getenv();
+        String instance = env.getOrDefault("WATTFLOW_INSTANCE_ID", "billing-api-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID());
+        BillingApi.Dependencies dependencies = new BillingApi.Dependencies(dataSource,
+                new BillingRunWorker.Settings(instance, Duration.ofSeconds(30), Duration.ofSeconds(1), BillingRunWorker.StepHook.NONE),
+                env.get("WATTFLOW_KAFKA_BOOTSTRAP"), new BigDecimal(env.getOrDefault("WATTFLOW_BILLING_COMPLETENESS_THRESHOLD", "0.9")));
+        Javalin app = BillingApi.create(config, dependencies).start();
         LOG.info("billing API listening on http://{}:{} ({})", config.host(), app.port(), config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.stop();

@@ -29,7 +29,7 @@ public final class BillingApiServer {
         return process.isRunning();
     }
 
-    public void start(PostgresServer postgres, boolean detached) {
+    public void start(PostgresServer postgres, KafkaBroker kafka, boolean detached) {
         if (isRunning()) {
             return;
         }
@@ -37,6 +37,7 @@ public final class BillingApiServer {
         Map<String, String> environment = new HashMap<>(postgres.apiEnvironment());
         environment.put("WATTFLOW_API_HOST", Ports.HOST);
         environment.put("WATTFLOW_API_PORT", Integer.toString(port));
+        environment.put("WATTFLOW_KAFKA_BOOTSTRAP", kafka.bootstrapServers());
         List<String> command = List.of(StackLayout.javaBinary(), "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC",
                 "-Dwattflow.home=" + layout.home(), "-jar", layout.billingApiJar().toString());
         process.start(command, environment, layout.home(), detached);

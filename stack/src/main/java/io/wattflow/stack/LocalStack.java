@@ -69,7 +69,7 @@ public final class LocalStack {
         step(out, "QuestDB", questDb.isRunning(), () -> questDb.start(detached));
         boolean flinkComplete = flink.processes().stream().allMatch(ManagedProcess::isRunning);
         step(out, "Flink (1 JobManager, " + FlinkCluster.TASK_MANAGERS + " TaskManagers)", flinkComplete, () -> flink.start(detached));
-        step(out, "billing API", api.isRunning(), () -> api.start(postgres, detached));
+        step(out, "billing API", api.isRunning(), () -> api.start(postgres, kafka, detached));
     }
 
     private static void step(java.io.PrintStream out, String name, boolean running, Runnable start) {

@@ -1,0 +1,235 @@
+package io.wattflow.api.run;
+
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import javax.sql.DataSource;
+
+/** SQL of billing runs, invoices and the outbox, in one place. */
+public final class BillingRunRepository {
+    private final DataSource dataSource;
+
+    public BillingRunRepository(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    public DataSource dataSource() {
+        return dataSource;
+    }
+
+    public record Run(UUID id, String period, String status, BigDecimal completenessThreshold) {
+    }
+
+    /**
+     * Creates the run and one pending row per customer with a tariff by the end of the period; empty when a run for the
+     * period is already live (not cancelled).
+     */
+    public Optional<Run> create(String period, String lastDay, BigDecimal threshold) {
+        UUID id = UUID.randomUUID();
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try (PreparedStatement run = connection.prepareStatement("""
+                    INSERT INTO billing_run (id, period, status, completeness_threshold) VALUES (?, ?, 'running', ?)
+                    ON CONFLICT (period) WHERE status <> 'cancelled' DO NOTHING
+                    """);
+                 PreparedStatement customers = connection.prepareStatement("""
+                         INSERT INTO billing_run_customer (run_id, customer_id, state)
+                         SELECT DISTINCT ?, customer_id, 'pending' FROM customer_tariff WHERE valid_from <= ?::date
+                         """)) {
+                run.setObject(1, id);
+                run.setString(2, period);
+                run.setBigDecimal(3, threshold);
+                if (run.executeUpdate() == 0) {
+                    connection.rollback();
+                    return Optional.empty();
+                }
+                customers.setObject(1, id);
+                customers.setString(2, lastDay);
+                customers.executeUpdate();
+                connection.commit();
+                return Optional.of(new Run(id, period, "running", threshold));
+            } catch (SQLException e) {
+                connection.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("creating the billing run failed: " + e.getMessage(), e);
+        }
+    }
+
+    public Optional<Run> find(UUID id) {
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement statement = connection.prepareStatement(
+                     "SELECT id, period, status, completeness_threshold FROM billing_run WHERE id = ?")) {
+            statement.setObject(1, id);
+            try (ResultSet rows = statement.executeQuery()) {
+                return rows.next() ? Optional.of(run(rows)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("billing run lookup failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static Run run(ResultSet rows) throws SQLException {
+        return new Run(rows.getObject(1, UUID.class), rows.getString(2), rows.getString(3), rows.getBigDecimal(4));
+    }
+
+    /**
+     * Takes (or renews) the lease of a run that needs work and whose lease is free, expired or already ours.
+     * The lease is what lets any instance resume a run after a crash, and never two at once.
+     */
+    public Optional<Run> lease(String owner, Duration leaseTime) {
+        String sql = """
+                UPDATE billing_run SET lease_owner = ?, lease_until = now() + ?::interval
+                 WHERE id = (SELECT id FROM billing_run
+                              WHERE status IN ('running', 'cancelling')
+                                AND (lease_until IS NULL OR lease_until < now() OR lease_owner = ?)
+                              ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
+                RETURNING id, period, status, completeness_threshold
+                """;
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, owner);
+            statement.setString(2, leaseTime.toMillis() + " milliseconds");
+            statement.setString(3, owner);
+            try (ResultSet rows = statement.executeQuery()) {
+                return rows.next() ? Optional.of(run(rows)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("leasing a billing run failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Customers of the run in the given state. */
+    public List<String> customers(UUID runId, String state) {
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(
+                "SELECT customer_id FROM billing_run_customer WHERE run_id = ? AND state = ? ORDER BY customer_id")) {
+            statement.setObject(1, runId);
+            statement.setString(2, state);
+            List<String> customers = new ArrayList<>();
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    customers.add(rows.getString(1));
+                }
+            }
+            return customers;
+        } catch (SQLException e) {
+            throw new IllegalStateException("billing run customers query failed: " + e.getMessage(), e);
+        }
+    }
+
+    public void finish(UUID runId, String from, String to) {
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(
+                "UPDATE billing_run SET status = ?, finished_at = now(), lease_owner = NULL, lease_until = NULL WHERE id = ? AND status = ?")) {
+            statement.setString(1, to);
+            statement.setObject(2, runId);
+            statement.setString(3, from);
+            statement.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("finishing the billing run failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** running or completed -> cancelling; false when the run is in neither state. */
+    public boolean requestCancel(UUID runId) {
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(
+                "UPDATE billing_run SET status = 'cancelling', finished_at = NULL WHERE id = ? AND status IN ('running', 'completed')")) {
+            statement.setObject(1, runId);
+            return statement.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cancelling the billing run failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** Progress of a run: customers per state, the held ones with the reason, and the invoices it issued. */
+    public Map<String, Object> progress(Run run) {
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("id", run.id().toString());
+        view.put("period", run.period());
+        view.put("status", run.status());
+        view.put("completenessThreshold", run.completenessThreshold());
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        List<Map<String, Object>> held = new ArrayList<>();
+        List<Map<String, Object>> invoices = new ArrayList<>();
+        try (Connection connection = dataSource.getConnection();
+             PreparedStatement customers = connection.prepareStatement(
+                     "SELECT customer_id, state, detail FROM billing_run_customer WHERE run_id = ? ORDER BY customer_id");
+             PreparedStatement issued = connection.prepareStatement(
+                     "SELECT id, series, number, kind, customer_id, total, currency FROM invoice WHERE run_id = ? ORDER BY series, number")) {
+            customers.setObject(1, run.id());
+            try (ResultSet rows = customers.executeQuery()) {
+                while (rows.next()) {
+                    counts.merge(rows.getString(2), 1, Integer::sum);
+                    if (rows.getString(2).equals("held")) {
+                        held.add(Map.of("customerId", rows.getString(1), "reason", rows.getString(3)));
+                    }
+                }
+            }
+            issued.setObject(1, run.id());
+            try (ResultSet rows = issued.executeQuery()) {
+                while (rows.next()) {
+                    Map<String, Object> invoice = new LinkedHashMap<>();
+                    invoice.put("id", rows.getObject(1).toString());
+                    invoice.put("number", InvoiceNumbers.format(rows.getString(2), rows.getLong(3)));
+                    invoice.put("kind", rows.getString(4));
+                    invoice.put("customerId", rows.getString(5));
+                    invoice.put("total", rows.getBigDecimal(6));
+                    invoice.put("currency", rows.getString(7).trim());
+                    invoices.add(invoice);
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("billing run progress query failed: " + e.getMessage(), e);
+        }
+        view.put("customers", counts);
+        view.put("held", held);
+        view.put("invoices", invoices);
+        return view;
+    }
+
+    /** An invoice or credit note with its document (lines, taxes, completeness). */
+    public Optional<Map<String, Object>> invoice(UUID id) {
+        String sql = """
+                SELECT id, series, number, kind, customer_id, period, run_id, credits_invoice_id, currency, subtotal, tax, total,
+                       document::text, issued_at
+                  FROM invoice WHERE id = ?
+                """;
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setObject(1, id);
+            try (ResultSet rows = statement.executeQuery()) {
+                if (!rows.next()) {
+                    return Optional.empty();
+                }
+                Map<String, Object> invoice = new LinkedHashMap<>();
+                invoice.put("id", rows.getObject(1).toString());
+                invoice.put("number", InvoiceNumbers.format(rows.getString(2), rows.getLong(3)));
+                invoice.put("kind", rows.getString(4));
+                invoice.put("customerId", rows.getString(5));
+                invoice.put("period", rows.getString(6));
+                invoice.put("runId", rows.getObject(7).toString());
+                invoice.put("creditsInvoiceId", rows.getObject(8) == null ? null : rows.getObject(8).toString());
+                invoice.put("currency", rows.getString(9).trim());
+                invoice.put("subtotal", rows.getBigDecimal(10));
+                invoice.put("tax", rows.getBigDecimal(11));
+                invoice.put("total", rows.getBigDecimal(12));
+                invoice.put("document", new RawJson(rows.getString(13)));
+                invoice.put("issuedAt", rows.getTimestamp(14).toInstant().toString());
+                return Optional.of(invoice);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("invoice lookup failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** JSON stored as text, written into a response as it is. */
+    public record RawJson(@com.fasterxml.jackson.annotation.JsonRawValue @com.fasterxml.jackson.annotation.JsonValue String json) {
+    }
+}

@@ -1,0 +1,291 @@
+package io.wattflow.api.run;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.wattflow.api.billing.Bill;
+import io.wattflow.api.customer.CustomerService;
+import java.math.BigDecimal;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Carries billing runs forward, on any instance: it leases a run that needs work, then takes its customers one by one,
+ * each in one local transaction (invoice, its number from the series' counter row, the outbox event, the customer's
+ * progress), renewing the lease as it goes. An instance that dies leaves its lease to expire; another one resumes
+ * the run where the committed progress says. Cancelling compensates: every invoice of the run gets a credit note.
+ */
+public final class BillingRunWorker implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(BillingRunWorker.class);
+
+    /** Test hook at each saga step; throwing there is a crash of the instance at that point. */
+    public interface StepHook {
+        StepHook NONE = (step, customerId) -> {
+        };
+
+        void reached(String step, String customerId);
+    }
+
+    /** How this instance runs billing runs. */
+    public record Settings(String owner, Duration leaseTime, Duration pollInterval, StepHook hook) {
+    }
+
+    private final BillingRunRepository runs;
+    private final CustomerService customers;
+    private final ObjectMapper json;
+    private final Settings settings;
+    private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "billing-run-worker");
+        thread.setDaemon(true);
+        return thread;
+    });
+    private volatile boolean crashed;
+
+    public BillingRunWorker(BillingRunRepository runs, CustomerService customers, ObjectMapper json, Settings settings) {
+        this.runs = runs;
+        this.customers = customers;
+        this.json = json;
+        this.settings = settings;
+    }
+
+    public void start() {
+        executor.scheduleWithFixedDelay(this::workSafely, 0, settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** True once a step hook has simulated a crash: this instance no longer works on runs. */
+    public boolean crashed() {
+        return crashed;
+    }
+
+    private void workSafely() {
+        if (crashed) {
+            return;
+        }
+        try {
+            while (workOnce()) {
+                // keep going while there are runs to carry forward
+            }
+        } catch (SimulatedCrash e) {
+            crashed = true;
+            LOG.warn("billing run worker {} crashed at a test hook: {}", settings.owner(), e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("billing run worker {} failed; the run resumes after its lease expires", settings.owner(), e);
+        }
+    }
+
+    /** One leased run carried as far as it goes; false when there was nothing to do. */
+    boolean workOnce() {
+        Optional<BillingRunRepository.Run> leased = runs.lease(settings.owner(), settings.leaseTime());
+        if (leased.isEmpty()) {
+            return false;
+        }
+        BillingRunRepository.Run run = leased.get();
+        if (run.status().equals("running")) {
+            for (String customerId : runs.customers(run.id(), "pending")) {
+                invoice(run, customerId);
+                runs.lease(settings.owner(), settings.leaseTime()); // heartbeat
+            }
+            runs.finish(run.id(), "running", "completed");
+        } else {
+            for (String customerId : runs.customers(run.id(), "invoiced")) {
+                credit(run, customerId);
+                runs.lease(settings.owner(), settings.leaseTime());
+            }
+            runs.finish(run.id(), "cancelling", "cancelled");
+        }
+        return true;
+    }
+
+    private void invoice(BillingRunRepository.Run run, String customerId) {
+        Bill bill = customers.preview(customerId, run.period());
+        Optional<Map.Entry<String, BigDecimal>> incomplete = bill.completeness().entrySet().stream()
+                .filter(meter -> meter.getValue().compareTo(run.completenessThreshold()) < 0).findFirst();
+        try (Connection connection = runs.dataSource().getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                if (!lockState(connection, run.id(), customerId).equals("pending")) {
+                    connection.rollback();
+                    return;
+                }
+                if (incomplete.isPresent()) {
+                    setState(connection, run.id(), customerId, "held", null, "meter " + incomplete.get().getKey() + " has data for "
+                            + incomplete.get().getValue() + " of the period, below " + run.completenessThreshold());
+                    connection.commit();
+                    return;
+                }
+                long number = nextNumber(connection, "INV");
+                UUID invoiceId = UUID.randomUUID();
+                BigDecimal tax = bill.taxes().stream().map(Bill.Tax::amount).reduce(BigDecimal.ZERO, BigDecimal::add);
+                insertInvoice(connection, invoiceId, "INV", number, "invoice", customerId, run, null, bill.currency(), bill.subtotal(), tax,
+                        bill.total(), json.writeValueAsString(bill));
+                settings.hook().reached("invoice-written", customerId);
+                outbox(connection, "invoice.issued", invoiceId, "INV", number, customerId, run.period(), bill.total(), bill.currency());
+                settings.hook().reached("event-written", customerId);
+                setState(connection, run.id(), customerId, "invoiced", invoiceId, null);
+                connection.commit();
+            } catch (SQLException | JsonProcessingException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        } catch (SQLException | JsonProcessingException e) {
+            throw new IllegalStateException("invoicing " + customerId + " failed: " + e.getMessage(), e);
+        }
+        settings.hook().reached("committed", customerId);
+    }
+
+    /** Compensation: a credit note for the customer's invoice of this run, and its event. */
+    private void credit(BillingRunRepository.Run run, String customerId) {
+        try (Connection connection = runs.dataSource().getConnection()) {
+            connection.setAutoCommit(false);
+            try {
+                if (!lockState(connection, run.id(), customerId).equals("invoiced")) {
+                    connection.rollback();
+                    return;
+                }
+                UUID invoiceId;
+                String currency;
+                BigDecimal subtotal;
+                BigDecimal tax;
+                BigDecimal total;
+                try (PreparedStatement original = connection.prepareStatement("""
+                        SELECT i.id, i.currency, i.subtotal, i.tax, i.total FROM invoice i
+                          JOIN billing_run_customer c ON c.invoice_id = i.id WHERE c.run_id = ? AND c.customer_id = ?
+                        """)) {
+                    original.setObject(1, run.id());
+                    original.setString(2, customerId);
+                    try (ResultSet rows = original.executeQuery()) {
+                        rows.next();
+                        invoiceId = rows.getObject(1, UUID.class);
+                        currency = rows.getString(2).trim();
+                        subtotal = rows.getBigDecimal(3).negate();
+                        tax = rows.getBigDecimal(4).negate();
+                        total = rows.getBigDecimal(5).negate();
+                    }
+                }
+                long number = nextNumber(connection, "CRN");
+                UUID creditId = UUID.randomUUID();
+                Map<String, Object> document = new LinkedHashMap<>();
+                document.put("credits", invoiceId.toString());
+                document.put("reason", "billing run " + run.id() + " cancelled");
+                insertInvoice(connection, creditId, "CRN", number, "credit_note", customerId, run, invoiceId, currency, subtotal, tax, total,
+                        json.writeValueAsString(document));
+                outbox(connection, "invoice.credited", creditId, "CRN", number, customerId, run.period(), total, currency);
+                setState(connection, run.id(), customerId, "credited", invoiceId, null);
+                connection.commit();
+            } catch (SQLException | JsonProcessingException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        } catch (SQLException | JsonProcessingException e) {
+            throw new IllegalStateException("crediting " + customerId + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static String lockState(Connection connection, UUID runId, String customerId) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT state FROM billing_run_customer WHERE run_id = ? AND customer_id = ? FOR UPDATE")) {
+            statement.setObject(1, runId);
+            statement.setString(2, customerId);
+            try (ResultSet rows = statement.executeQuery()) {
+                return rows.next() ? rows.getString(1) : "";
+            }
+        }
+    }
+
+    private static void setState(Connection connection, UUID runId, String customerId, String state, UUID invoiceId, String detail)
+            throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "UPDATE billing_run_customer SET state = ?, invoice_id = coalesce(?, invoice_id), detail = ? WHERE run_id = ? AND customer_id = ?")) {
+            statement.setString(1, state);
+            statement.setObject(2, invoiceId);
+            statement.setString(3, detail);
+            statement.setObject(4, runId);
+            statement.setString(5, customerId);
+            statement.executeUpdate();
+        }
+    }
+
+    /** Gap-free: the counter row is locked until the transaction ends, and a rollback gives the number back. */
+    private static long nextNumber(Connection connection, String series) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "UPDATE invoice_counter SET next_number = next_number + 1 WHERE series = ? RETURNING next_number - 1")) {
+            statement.setString(1, series);
+            try (ResultSet rows = statement.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
+    }
+
+    private static void insertInvoice(Connection connection, UUID id, String series, long number, String kind, String customerId,
+                                      BillingRunRepository.Run run, UUID credits, String currency, BigDecimal subtotal, BigDecimal tax,
+                                      BigDecimal total, String document) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("""
+                INSERT INTO invoice (id, series, number, kind, customer_id, period, run_id, credits_invoice_id, currency,
+                                     subtotal, tax, total, document)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb)
+                """)) {
+            statement.setObject(1, id);
+            statement.setString(2, series);
+            statement.setLong(3, number);
+            statement.setString(4, kind);
+            statement.setString(5, customerId);
+            statement.setString(6, run.period());
+            statement.setObject(7, run.id());
+            statement.setObject(8, credits);
+            statement.setString(9, currency);
+            statement.setBigDecimal(10, subtotal);
+            statement.setBigDecimal(11, tax);
+            statement.setBigDecimal(12, total);
+            statement.setString(13, document);
+            statement.executeUpdate();
+        }
+    }
+
+    /** The event exists exactly when its invoice does: same transaction. Consumers dedupe on eventId (the relay may repeat). */
+    private void outbox(Connection connection, String type, UUID invoiceId, String series, long number, String customerId, String period,
+                        BigDecimal total, String currency) throws SQLException, JsonProcessingException {
+        UUID eventId = UUID.randomUUID();
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("eventId", eventId.toString());
+        event.put("type", type);
+        event.put("invoiceId", invoiceId.toString());
+        event.put("number", InvoiceNumbers.format(series, number));
+        event.put("customerId", customerId);
+        event.put("period", period);
+        event.put("total", total);
+        event.put("currency", currency);
+        try (PreparedStatement statement = connection.prepareStatement(
+                "INSERT INTO outbox (id, topic, event_key, payload) VALUES (?, 'billing.events', ?, ?::jsonb)")) {
+            statement.setObject(1, eventId);
+            statement.setString(2, customerId);
+            statement.setString(3, json.writeValueAsString(event));
+            statement.executeUpdate();
+        }
+    }
+
+    @Override
+    public void close() {
+        executor.shutdownNow();
+    }
+
+    /** What a {@link StepHook} throws to simulate a crash. */
+    public static final class SimulatedCrash extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public SimulatedCrash(String message) {
+            super(message);
+        }
+    }
+}
