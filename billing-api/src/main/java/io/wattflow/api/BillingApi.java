@@ -12,6 +12,7 @@ import io.wattflow.api.auth.TokenAuthenticator;
 import io.wattflow.api.customer.CustomerRepository;
 import io.wattflow.api.customer.CustomerRequests;
 import io.wattflow.api.customer.CustomerService;
+import io.wattflow.api.idempotency.IdempotencyKeys;
 import io.wattflow.api.tariff.TariffRepository;
 import io.wattflow.api.run.BillingRunRepository;
 import io.wattflow.api.run.BillingRunService;
@@ -59,6 +60,7 @@ public final class BillingApi {
         UsageService usage = new UsageService(new UsageRepository(dependencies.dataSource()));
         CustomerService customers = new CustomerService(new CustomerRepository(dependencies.dataSource()),
                 new TariffRepository(dependencies.dataSource()));
+        IdempotencyKeys idempotencyKeys = new IdempotencyKeys(dependencies.dataSource());
         BillingRunRepository runs = new BillingRunRepository(dependencies.dataSource());
         BillingRunService billingRuns = new BillingRunService(runs, dependencies.completenessThreshold());
         BillingRunWorker worker = new BillingRunWorker(runs, customers, objectMapper(), dependencies.billingRuns());
@@ -84,7 +86,13 @@ public final class BillingApi {
             });
 
             ProblemResponses.register(javalin.routes);
-            javalin.routes.beforeMatched(ctx -> authorize(ctx, authenticator));
+            javalin.routes.beforeMatched(ctx -> {
+                authorize(ctx, authenticator);
+                if (idempotencyKeys.before(ctx)) {
+                    ctx.skipRemainingHandlers(); // a repeat: answered with the stored response
+                }
+            });
+            javalin.routes.afterMatched(idempotencyKeys::after);
 
             javalin.routes.get("/health", ctx -> health(ctx, dependencies.dataSource()), Role.ANYONE);
             javalin.routes.get("/api/v1/meters/{meterId}/usage", ctx -> ctx.json(usage.meterUsage(UsageQuery.parse(

@@ -141,6 +141,28 @@ class CustomerApiIT {
         assertThat(json(asReader).get("type").asText()).isEqualTo("urn:wattflow:problem:forbidden");
     }
 
+    private static HttpResponse<String> post(String path, String key, String body) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl + path)).POST(HttpRequest.BodyPublishers.ofString(body))
+                .header("Authorization", "Bearer " + ADMIN).header("Idempotency-Key", key).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void aRepeatedRequestWithTheSameIdempotencyKeyGetsTheOriginalResponse() throws Exception {
+        String body = "{\"id\":\"C-7\",\"name\":\"Idem Potent\",\"timezone\":\"UTC\",\"tariffId\":\"standard\"}";
+        HttpResponse<String> first = post("/api/v1/customers", "create-c7", body);
+        HttpResponse<String> repeat = post("/api/v1/customers", "create-c7", body);
+        HttpResponse<String> otherBody = post("/api/v1/customers", "create-c7", body.replace("Idem Potent", "Someone Else"));
+        HttpResponse<String> newKey = post("/api/v1/customers", "create-c7-again", body);
+
+        assertThat(first.statusCode()).isEqualTo(201);
+        assertThat(repeat.statusCode()).isEqualTo(201);
+        assertThat(repeat.body()).isEqualTo(first.body());
+        assertThat(repeat.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+        assertThat(otherBody.statusCode()).isEqualTo(409);
+        assertThat(json(otherBody).get("detail").asText()).contains("was used for another request");
+        assertThat(newKey.statusCode()).isEqualTo(409); // a new key is a new request: the customer exists
+    }
+
     @ParameterizedTest(name = "{0} {1}")
     @CsvSource(delimiter = '|', value = {
             "POST|/api/v1/customers|{\"id\":\"C-9\",\"name\":\"X\",\"timezone\":\"Mars/Olympus\",\"tariffId\":\"standard\"}|400|timezone must be an IANA time zone",
