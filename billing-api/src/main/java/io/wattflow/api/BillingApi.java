@@ -13,6 +13,9 @@ import io.wattflow.api.customer.CustomerRepository;
 import io.wattflow.api.customer.CustomerRequests;
 import io.wattflow.api.customer.CustomerService;
 import io.wattflow.api.idempotency.IdempotencyKeys;
+import io.wattflow.api.observability.RequestMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.wattflow.api.tariff.TariffRepository;
 import io.wattflow.api.run.BillingRunRepository;
 import io.wattflow.api.run.BillingRunService;
@@ -48,10 +51,10 @@ public final class BillingApi {
      * @param kafkaBootstrap where the outbox relay publishes billing events; null: events stay in the outbox
      */
     public record Dependencies(DataSource dataSource, BillingRunWorker.Settings billingRuns, String kafkaBootstrap,
-                               BigDecimal completenessThreshold) {
+                               BigDecimal completenessThreshold, PrometheusMeterRegistry metrics) {
         public Dependencies(DataSource dataSource) {
             this(dataSource, new BillingRunWorker.Settings("instance-" + UUID.randomUUID(), Duration.ofSeconds(30), Duration.ofSeconds(1),
-                    BillingRunWorker.StepHook.NONE), null, new BigDecimal("0.9"));
+                    BillingRunWorker.StepHook.NONE), null, new BigDecimal("0.9"), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
         }
     }
 
@@ -61,6 +64,7 @@ public final class BillingApi {
         CustomerService customers = new CustomerService(new CustomerRepository(dependencies.dataSource()),
                 new TariffRepository(dependencies.dataSource()));
         IdempotencyKeys idempotencyKeys = new IdempotencyKeys(dependencies.dataSource());
+        RequestMetrics requestMetrics = new RequestMetrics(dependencies.metrics());
         BillingRunRepository runs = new BillingRunRepository(dependencies.dataSource());
         BillingRunService billingRuns = new BillingRunService(runs, dependencies.completenessThreshold());
         BillingRunWorker worker = new BillingRunWorker(runs, customers, objectMapper(), dependencies.billingRuns());
@@ -86,6 +90,8 @@ public final class BillingApi {
             });
 
             ProblemResponses.register(javalin.routes);
+            javalin.routes.before(requestMetrics::before);
+            javalin.routes.after(requestMetrics::after);
             javalin.routes.beforeMatched(ctx -> {
                 authorize(ctx, authenticator);
                 if (idempotencyKeys.before(ctx)) {
@@ -95,6 +101,10 @@ public final class BillingApi {
             javalin.routes.afterMatched(idempotencyKeys::after);
 
             javalin.routes.get("/health", ctx -> health(ctx, dependencies.dataSource()), Role.ANYONE);
+            javalin.routes.get("/health/ready", ctx -> health(ctx, dependencies.dataSource()), Role.ANYONE);
+            javalin.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")), Role.ANYONE);
+            javalin.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
+                    .result(dependencies.metrics().scrape()), Role.ANYONE);
             javalin.routes.get("/api/v1/meters/{meterId}/usage", ctx -> ctx.json(usage.meterUsage(UsageQuery.parse(
                     ctx.pathParam("meterId"), ctx.queryParam("channel"), ctx.queryParam("granularity"), ctx.queryParam("tz"),
                     ctx.queryParam("from"), ctx.queryParam("to")))), Role.READER);

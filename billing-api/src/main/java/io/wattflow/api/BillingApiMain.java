@@ -3,6 +3,11 @@ package io.wattflow.api;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.javalin.Javalin;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.wattflow.api.run.BillingRunWorker;
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -27,12 +32,18 @@ public final class BillingApiMain {
             System.exit(2);
             return;
         }
+        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new JvmMemoryMetrics().bindTo(metrics);
+        new JvmGcMetrics().bindTo(metrics);
+        new ProcessorMetrics().bindTo(metrics);
         HikariDataSource dataSource = dataSource(config);
+        dataSource.setMetricRegistry(metrics);
         Map<String, String> env = System.getenv();
         String instance = env.getOrDefault("WATTFLOW_INSTANCE_ID", "billing-api-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID());
         BillingApi.Dependencies dependencies = new BillingApi.Dependencies(dataSource,
                 new BillingRunWorker.Settings(instance, Duration.ofSeconds(30), Duration.ofSeconds(1), BillingRunWorker.StepHook.NONE),
-                env.get("WATTFLOW_KAFKA_BOOTSTRAP"), new BigDecimal(env.getOrDefault("WATTFLOW_BILLING_COMPLETENESS_THRESHOLD", "0.9")));
+                env.get("WATTFLOW_KAFKA_BOOTSTRAP"), new BigDecimal(env.getOrDefault("WATTFLOW_BILLING_COMPLETENESS_THRESHOLD", "0.9")),
+                metrics);
         Javalin app = BillingApi.create(config, dependencies).start();
         LOG.info("billing API listening on http://{}:{} ({})", config.host(), app.port(), config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

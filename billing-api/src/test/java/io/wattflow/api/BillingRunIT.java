@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.zaxxer.hikari.HikariDataSource;
 import io.javalin.Javalin;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.wattflow.api.run.BillingRunWorker;
 import io.wattflow.stack.KafkaBroker;
 import io.wattflow.stack.PostgresServer;
@@ -83,10 +85,10 @@ class BillingRunIT {
             }
         });
         instanceA = BillingApi.create(config, new BillingApi.Dependencies(dataSource, settingsA, kafka.bootstrapServers(),
-                new BigDecimal("0.9"))).start();
+                new BigDecimal("0.9"), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))).start();
         instanceB = BillingApi.create(config, new BillingApi.Dependencies(dataSource,
                 new BillingRunWorker.Settings("B", Duration.ofSeconds(2), Duration.ofMillis(200), BillingRunWorker.StepHook.NONE),
-                kafka.bootstrapServers(), new BigDecimal("0.9"))).start();
+                kafka.bootstrapServers(), new BigDecimal("0.9"), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))).start();
     }
 
     @AfterAll

@@ -190,6 +190,18 @@ class UsageApiIT {
     }
 
     @Test
+    void everyResponseCarriesARequestIdAndMetricsCountRequestsPerRoute() throws Exception {
+        HttpResponse<String> usage = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl
+                + "/api/v1/meters/MTR-0002/usage?from=2026-11-28&to=2026-11-29")).header("Authorization", "Bearer " + READER_TOKEN)
+                .header("X-Request-Id", "trace-42").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(usage.headers().firstValue("X-Request-Id")).hasValue("trace-42");
+        assertThat(get("/health/live", null).headers().firstValue("X-Request-Id")).isPresent();
+
+        String metrics = get("/metrics", null).body();
+        assertThat(metrics).contains("http_server_requests_seconds_count{method=\"GET\",route=\"/api/v1/meters/{meterId}/usage\",status=\"200\"}");
+    }
+
+    @Test
     void unknownPathsAreA404ProblemAndHealthNeedsNoToken() throws Exception {
         HttpResponse<String> missing = get("/api/v1/nothing-here", READER_TOKEN);
         assertThat(missing.statusCode()).isEqualTo(404);
