@@ -102,6 +102,7 @@ public final class BillingApi {
 
             javalin.routes.get("/health", ctx -> health(ctx, dependencies.dataSource()), Role.ANYONE);
             javalin.routes.get("/health/ready", ctx -> health(ctx, dependencies.dataSource()), Role.ANYONE);
+            javalin.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(openApiDocument()), Role.ANYONE);
             javalin.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")), Role.ANYONE);
             javalin.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(dependencies.metrics().scrape()), Role.ANYONE);
@@ -122,6 +123,15 @@ public final class BillingApi {
                     .json(billingRuns.cancel(ctx.pathParam("runId"))), Role.ADMIN);
             javalin.routes.get("/api/v1/invoices/{invoiceId}", ctx -> ctx.json(billingRuns.invoice(ctx.pathParam("invoiceId"))), Role.READER);
         });
+    }
+
+    /** The hand-written OpenAPI 3.1 document (the Javalin OpenAPI plugin has no Javalin 7 release). */
+    static String openApiDocument() {
+        try (var in = BillingApi.class.getResourceAsStream("/openapi.json")) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("openapi.json is missing from the jar", e);
+        }
     }
 
     /** Exact decimals are written as plain numbers: 12.345678, never 1.2345678E1. */
