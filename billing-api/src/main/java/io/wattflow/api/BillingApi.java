@@ -7,7 +7,10 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
 import io.javalin.security.RouteRole;
+import io.wattflow.api.auth.Principal;
+import io.wattflow.api.auth.RateLimits;
 import io.wattflow.api.auth.Role;
+import io.wattflow.api.auth.TokenService;
 import io.wattflow.api.auth.TokenAuthenticator;
 import io.wattflow.api.customer.CustomerRepository;
 import io.wattflow.api.customer.CustomerRequests;
@@ -51,10 +54,10 @@ public final class BillingApi {
      * @param kafkaBootstrap where the outbox relay publishes billing events; null: events stay in the outbox
      */
     public record Dependencies(DataSource dataSource, BillingRunWorker.Settings billingRuns, String kafkaBootstrap,
-                               BigDecimal completenessThreshold, PrometheusMeterRegistry metrics) {
+                               BigDecimal completenessThreshold, PrometheusMeterRegistry metrics, int requestsPerSecondPerToken) {
         public Dependencies(DataSource dataSource) {
             this(dataSource, new BillingRunWorker.Settings("instance-" + UUID.randomUUID(), Duration.ofSeconds(30), Duration.ofSeconds(1),
-                    BillingRunWorker.StepHook.NONE), null, new BigDecimal("0.9"), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+                    BillingRunWorker.StepHook.NONE), null, new BigDecimal("0.9"), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), 200);
         }
     }
 
@@ -64,6 +67,8 @@ public final class BillingApi {
         CustomerService customers = new CustomerService(new CustomerRepository(dependencies.dataSource()),
                 new TariffRepository(dependencies.dataSource()));
         IdempotencyKeys idempotencyKeys = new IdempotencyKeys(dependencies.dataSource());
+        RateLimits rateLimits = new RateLimits(dependencies.requestsPerSecondPerToken());
+        TokenService tokens = new TokenService(dependencies.dataSource(), authenticator);
         RequestMetrics requestMetrics = new RequestMetrics(dependencies.metrics());
         BillingRunRepository runs = new BillingRunRepository(dependencies.dataSource());
         BillingRunService billingRuns = new BillingRunService(runs, dependencies.completenessThreshold());
@@ -93,7 +98,7 @@ public final class BillingApi {
             javalin.routes.before(requestMetrics::before);
             javalin.routes.after(requestMetrics::after);
             javalin.routes.beforeMatched(ctx -> {
-                authorize(ctx, authenticator);
+                authorize(ctx, authenticator, rateLimits);
                 if (idempotencyKeys.before(ctx)) {
                     ctx.skipRemainingHandlers(); // a repeat: answered with the stored response
                 }
@@ -106,22 +111,45 @@ public final class BillingApi {
             javalin.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")), Role.ANYONE);
             javalin.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
                     .result(dependencies.metrics().scrape()), Role.ANYONE);
-            javalin.routes.get("/api/v1/meters/{meterId}/usage", ctx -> ctx.json(usage.meterUsage(UsageQuery.parse(
-                    ctx.pathParam("meterId"), ctx.queryParam("channel"), ctx.queryParam("granularity"), ctx.queryParam("tz"),
-                    ctx.queryParam("from"), ctx.queryParam("to")))), Role.READER);
+            javalin.routes.get("/api/v1/meters/{meterId}/usage", ctx -> {
+                UsageQuery query = UsageQuery.parse(ctx.pathParam("meterId"), ctx.queryParam("channel"), ctx.queryParam("granularity"),
+                        ctx.queryParam("tz"), ctx.queryParam("from"), ctx.queryParam("to"));
+                Principal principal = Principal.of(ctx);
+                ctx.json(principal.role() == Role.CUSTOMER
+                        ? usage.meterUsage(query, customers.spansOf(principal.customerId(), query.meterId()))
+                        : usage.meterUsage(query));
+            }, Role.OPERATOR, Role.CUSTOMER);
             javalin.routes.post("/api/v1/customers", ctx -> ctx.status(201)
                     .json(customers.create(JsonBodies.read(ctx, CustomerRequests.CreateCustomer.class))), Role.ADMIN);
-            javalin.routes.get("/api/v1/customers/{customerId}", ctx -> ctx.json(customers.get(ctx.pathParam("customerId"))), Role.READER);
+            javalin.routes.get("/api/v1/customers/{customerId}", ctx -> {
+                Principal.of(ctx).requireAccessTo(ctx.pathParam("customerId"));
+                ctx.json(customers.get(ctx.pathParam("customerId")));
+            }, Role.OPERATOR, Role.CUSTOMER);
             javalin.routes.put("/api/v1/meters/{meterId}/assignment", ctx -> ctx.json(customers.assign(ctx.pathParam("meterId"),
                     JsonBodies.read(ctx, CustomerRequests.Assignment.class))), Role.ADMIN);
-            javalin.routes.get("/api/v1/customers/{customerId}/bill-preview", ctx -> ctx.json(customers.preview(
-                    ctx.pathParam("customerId"), ctx.queryParam("period"))), Role.READER);
+            javalin.routes.get("/api/v1/customers/{customerId}/bill-preview", ctx -> {
+                Principal.of(ctx).requireAccessTo(ctx.pathParam("customerId"));
+                ctx.json(customers.preview(ctx.pathParam("customerId"), ctx.queryParam("period")));
+            }, Role.OPERATOR, Role.CUSTOMER);
             javalin.routes.post("/api/v1/billing-runs", ctx -> ctx.status(202)
-                    .json(billingRuns.start(JsonBodies.read(ctx, BillingRunService.StartRun.class))), Role.ADMIN);
-            javalin.routes.get("/api/v1/billing-runs/{runId}", ctx -> ctx.json(billingRuns.progress(ctx.pathParam("runId"))), Role.READER);
+                    .json(billingRuns.start(JsonBodies.read(ctx, BillingRunService.StartRun.class))), Role.OPERATOR);
+            javalin.routes.get("/api/v1/billing-runs/{runId}", ctx -> ctx.json(billingRuns.progress(ctx.pathParam("runId"))), Role.OPERATOR);
             javalin.routes.post("/api/v1/billing-runs/{runId}/cancel", ctx -> ctx.status(202)
-                    .json(billingRuns.cancel(ctx.pathParam("runId"))), Role.ADMIN);
-            javalin.routes.get("/api/v1/invoices/{invoiceId}", ctx -> ctx.json(billingRuns.invoice(ctx.pathParam("invoiceId"))), Role.READER);
+                    .json(billingRuns.cancel(ctx.pathParam("runId"))), Role.OPERATOR);
+            javalin.routes.get("/api/v1/invoices/{invoiceId}", ctx -> {
+                Map<String, Object> invoice = billingRuns.invoice(ctx.pathParam("invoiceId"));
+                Principal principal = Principal.of(ctx);
+                if (principal.role() == Role.CUSTOMER && !invoice.get("customerId").equals(principal.customerId())) {
+                    throw ApiProblem.notFound("no invoice " + ctx.pathParam("invoiceId"));
+                }
+                ctx.json(invoice);
+            }, Role.OPERATOR, Role.CUSTOMER);
+            javalin.routes.post("/api/v1/tokens", ctx -> ctx.status(201)
+                    .json(tokens.issue(JsonBodies.read(ctx, TokenService.IssueToken.class))), Role.ADMIN);
+            javalin.routes.delete("/api/v1/tokens/{tokenId}", ctx -> {
+                tokens.revoke(ctx.pathParam("tokenId"));
+                ctx.status(204);
+            }, Role.ADMIN);
         });
     }
 
@@ -139,7 +167,7 @@ public final class BillingApi {
         return JsonMapper.builder().enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN).build();
     }
 
-    private static void authorize(Context ctx, TokenAuthenticator authenticator) {
+    private static void authorize(Context ctx, TokenAuthenticator authenticator, RateLimits rateLimits) {
         Set<RouteRole> required = ctx.routeRoles();
         if (required.isEmpty() || required.contains(Role.ANYONE)) {
             return;
@@ -149,14 +177,16 @@ public final class BillingApi {
             ctx.header("WWW-Authenticate", "Bearer");
             throw ApiProblem.unauthorized("send the header 'Authorization: Bearer <token>' (bin/wattflow env prints one)");
         }
-        Optional<Role> role = authenticator.roleOf(header.substring(7).trim());
-        if (role.isEmpty()) {
+        Optional<Principal> principal = authenticator.principalOf(header.substring(7).trim());
+        if (principal.isEmpty()) {
             ctx.header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
             throw ApiProblem.unauthorized("the bearer token is unknown or revoked");
         }
-        if (required.stream().noneMatch(r -> role.get().grants((Role) r))) {
+        if (required.stream().noneMatch(r -> principal.get().role().grants((Role) r))) {
             throw ApiProblem.forbidden("this route needs one of the roles " + required);
         }
+        rateLimits.admit(ctx, principal.get());
+        principal.get().attachTo(ctx);
     }
 
     private static void health(Context ctx, DataSource dataSource) {

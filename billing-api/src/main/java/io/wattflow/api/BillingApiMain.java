@@ -43,7 +43,7 @@ public final class BillingApiMain {
         BillingApi.Dependencies dependencies = new BillingApi.Dependencies(dataSource,
                 new BillingRunWorker.Settings(instance, Duration.ofSeconds(30), Duration.ofSeconds(1), BillingRunWorker.StepHook.NONE),
                 env.get("WATTFLOW_KAFKA_BOOTSTRAP"), new BigDecimal(env.getOrDefault("WATTFLOW_BILLING_COMPLETENESS_THRESHOLD", "0.9")),
-                metrics);
+                metrics, Integer.parseInt(env.getOrDefault("WATTFLOW_API_RATE_LIMIT", "200")));
         Javalin app = BillingApi.create(config, dependencies).start();
         LOG.info("billing API listening on http://{}:{} ({})", config.host(), app.port(), config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {

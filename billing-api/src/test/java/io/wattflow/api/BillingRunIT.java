@@ -85,10 +85,10 @@ class BillingRunIT {
             }
         });
         instanceA = BillingApi.create(config, new BillingApi.Dependencies(dataSource, settingsA, kafka.bootstrapServers(),
-                new BigDecimal("0.9"), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))).start();
+                new BigDecimal("0.9"), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), 1_000)).start();
         instanceB = BillingApi.create(config, new BillingApi.Dependencies(dataSource,
                 new BillingRunWorker.Settings("B", Duration.ofSeconds(2), Duration.ofMillis(200), BillingRunWorker.StepHook.NONE),
-                kafka.bootstrapServers(), new BigDecimal("0.9"), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT))).start();
+                kafka.bootstrapServers(), new BigDecimal("0.9"), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), 1_000)).start();
     }
 
     @AfterAll

@@ -43,7 +43,7 @@ class CustomerApiIT {
             statement.execute("TRUNCATE usage_15m, api_token, meter_assignment, customer_tariff");
             statement.execute("DELETE FROM customer");
             try (PreparedStatement token = connection.prepareStatement("INSERT INTO api_token (token_sha256, name, role) VALUES (?, ?, ?)")) {
-                for (String[] row : new String[][] {{ADMIN, "it-admin", "admin"}, {READER, "it-reader", "reader"}}) {
+                for (String[] row : new String[][] {{ADMIN, "it-admin", "admin"}, {READER, "it-reader", "operator"}}) {
                     token.setBytes(1, Secrets.sha256(row[0]));
                     token.setString(2, row[1]);
                     token.setString(3, row[2]);

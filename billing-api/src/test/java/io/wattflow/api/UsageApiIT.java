@@ -42,7 +42,7 @@ class UsageApiIT {
         postgres.createDatabaseAndRoles(DATABASE);
         try (Connection connection = postgres.connect(DATABASE); Statement statement = connection.createStatement()) {
             statement.execute("TRUNCATE usage_15m, api_token");
-            try (PreparedStatement token = connection.prepareStatement("INSERT INTO api_token (token_sha256, name, role) VALUES (?, 'it', 'reader')")) {
+            try (PreparedStatement token = connection.prepareStatement("INSERT INTO api_token (token_sha256, name, role) VALUES (?, 'it', 'operator')")) {
                 token.setBytes(1, Secrets.sha256(READER_TOKEN));
                 token.executeUpdate();
             }

@@ -9,13 +9,15 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 
 /**
- * Resolves a bearer token to its role. Only SHA-256 digests are stored (table {@code api_token}); a lookup is
+ * Resolves a bearer token to its principal. Only SHA-256 digests are stored (table {@code api_token}); a lookup is
  * remembered briefly so a busy client does not cost a query per request, and a revocation takes effect within
  * {@link #CACHE_TIME}.
  */
@@ -30,31 +32,39 @@ public final class TokenAuthenticator {
         this.dataSource = dataSource;
     }
 
-    private record Cached(Optional<Role> role, long expiresAtNanos) {
+    private record Cached(Optional<Principal> principal, long expiresAtNanos) {
     }
 
-    public Optional<Role> roleOf(String token) {
+    public Optional<Principal> principalOf(String token) {
         byte[] digest = sha256(token);
         String cacheKey = HexFormat.of().formatHex(digest);
         Cached cached = cache.get(cacheKey);
         long now = System.nanoTime();
         if (cached != null && cached.expiresAtNanos() > now) {
-            return cached.role();
+            return cached.principal();
         }
-        Optional<Role> role = lookUp(digest);
+        Optional<Principal> principal = lookUp(digest);
         if (cache.size() >= MAX_CACHED) {
             cache.clear();
         }
-        cache.put(cacheKey, new Cached(role, now + CACHE_TIME.toNanos()));
-        return role;
+        cache.put(cacheKey, new Cached(principal, now + CACHE_TIME.toNanos()));
+        return principal;
     }
 
-    private Optional<Role> lookUp(byte[] digest) {
-        String sql = "SELECT role FROM api_token WHERE token_sha256 = ? AND revoked_at IS NULL";
+    /** Forgets cached lookups, so a revocation on this instance takes effect at once. */
+    public void forget() {
+        cache.clear();
+    }
+
+    private Optional<Principal> lookUp(byte[] digest) {
+        String sql = "SELECT id, role, customer_id FROM api_token WHERE token_sha256 = ? AND revoked_at IS NULL";
         try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setBytes(1, digest);
             try (ResultSet rows = statement.executeQuery()) {
-                return rows.next() ? Optional.of(Role.valueOf(rows.getString(1).toUpperCase(java.util.Locale.ROOT))) : Optional.empty();
+                return rows.next()
+                        ? Optional.of(new Principal(rows.getObject(1, UUID.class), Role.valueOf(rows.getString(2).toUpperCase(Locale.ROOT)),
+                                rows.getString(3)))
+                        : Optional.empty();
             }
         } catch (SQLException e) {
             throw new IllegalStateException("cannot look up the token: " + e.getMessage(), e);

@@ -122,6 +122,16 @@ public final class CustomerService {
         return BillCalculator.price(customerId, zone, month, links, assignments, usage);
     }
 
+    /** The spans during which the meter was the customer's; "not found" when it never was. */
+    public List<BillCalculator.Assignment> spansOf(String customerId, String meterId) {
+        List<BillCalculator.Assignment> spans = customers.assignments(customerId).stream()
+                .filter(span -> span.meterId().equals(meterId)).toList();
+        if (spans.isEmpty()) {
+            throw ApiProblem.notFound("no meter '" + meterId + "'");
+        }
+        return spans;
+    }
+
     private CustomerRepository.Customer customer(String customerId) {
         return customers.find(customerId).orElseThrow(() -> ApiProblem.notFound("no customer '" + customerId + "'"));
     }

@@ -38,6 +38,10 @@ public class ApiProblem extends RuntimeException {
         return new ApiProblem(409, "conflict", "Conflict", detail);
     }
 
+    public static ApiProblem tooManyRequests(String detail) {
+        return new ApiProblem(429, "too-many-requests", "Too many requests", detail);
+    }
+
     public int status() {
         return status;
     }

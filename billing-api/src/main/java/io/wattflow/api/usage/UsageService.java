@@ -1,5 +1,6 @@
 package io.wattflow.api.usage;
 
+import io.wattflow.api.billing.BillCalculator;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -18,13 +19,31 @@ public final class UsageService {
     }
 
     public UsageReport meterUsage(UsageQuery query) {
-        List<UsageRepository.Bucket> rows = switch (query.granularity()) {
+        return report(query, rows(query));
+    }
+
+    /**
+     * The usage of the meter only within the spans during which it was held (a customer reading its own meter): built
+     * from the 15-minute buckets, each kept only when it starts inside a span.
+     */
+    public UsageReport meterUsage(UsageQuery query, List<BillCalculator.Assignment> spans) {
+        List<UsageRepository.Bucket> inside = repository.buckets(query.meterId(), query.channel(), query.from().toInstant(),
+                query.to().toInstant()).stream().filter(bucket -> spans.stream().anyMatch(span -> !bucket.start().isBefore(span.from())
+                        && (span.to() == null || bucket.start().isBefore(span.to())))).toList();
+        return report(query, inside);
+    }
+
+    private List<UsageRepository.Bucket> rows(UsageQuery query) {
+        return switch (query.granularity()) {
             case DAY -> repository.calendarSums(query.meterId(), query.channel(), query.from().toInstant(), query.to().toInstant(),
                     "day", query.zone().getId());
             case MONTH -> repository.calendarSums(query.meterId(), query.channel(), query.from().toInstant(), query.to().toInstant(),
                     "month", query.zone().getId());
             default -> repository.buckets(query.meterId(), query.channel(), query.from().toInstant(), query.to().toInstant());
         };
+    }
+
+    private UsageReport report(UsageQuery query, List<UsageRepository.Bucket> rows) {
         // Regroup in Java in every case: the point of a row is its local floor in the zone (a no-op for database sums).
         Map<ZonedDateTime, Long> sums = new LinkedHashMap<>();
         for (UsageRepository.Bucket row : rows) {
