@@ -86,15 +86,25 @@ class BillingRunIT {
         });
         instanceA = BillingApi.create(config, new BillingApi.Dependencies(dataSource, settingsA, kafka.bootstrapServers(),
                 new BigDecimal("0.9"), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), 1_000)).start();
-        instanceB = BillingApi.create(config, new BillingApi.Dependencies(dataSource,
+        configB = config;
+    }
+
+    private static ApiConfig configB;
+
+    /** B starts only once A has crashed, so that A is the one that crashes mid-run. */
+    private static void startInstanceB() {
+        instanceB = BillingApi.create(configB, new BillingApi.Dependencies(dataSource,
                 new BillingRunWorker.Settings("B", Duration.ofSeconds(2), Duration.ofMillis(200), BillingRunWorker.StepHook.NONE),
-                kafka.bootstrapServers(), new BigDecimal("0.9"), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), 1_000)).start();
+                TestServices.shared().kafka().bootstrapServers(), new BigDecimal("0.9"), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
+                1_000)).start();
     }
 
     @AfterAll
     static void stop() {
         instanceA.stop();
-        instanceB.stop();
+        if (instanceB != null) {
+            instanceB.stop();
+        }
         dataSource.close();
     }
 
@@ -114,7 +124,9 @@ class BillingRunIT {
         HttpResponse<String> started = send(instanceA, "POST", "/api/v1/billing-runs", "{\"period\":\"2026-10\"}");
         assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
         String runId = json(started).get("id").asText();
-        assertThat(send(instanceB, "POST", "/api/v1/billing-runs", "{\"period\":\"2026-10\"}").statusCode()).isEqualTo(409);
+        assertThat(send(instanceA, "POST", "/api/v1/billing-runs", "{\"period\":\"2026-10\"}").statusCode()).isEqualTo(409);
+        await().atMost(Duration.ofSeconds(60)).until(() -> EVENTS_WRITTEN_ON_A.get() >= 3);
+        startInstanceB();
 
         // Then B finishes it once A's lease has expired
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
@@ -158,7 +170,43 @@ class BillingRunIT {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(eventTypes()).filteredOn("invoice.credited"::equals).hasSize(4));
 
         // and a new run for the period may start
-        assertThat(send(instanceB, "POST", "/api/v1/billing-runs", "{\"period\":\"2026-10\"}").statusCode()).isEqualTo(202);
+        HttpResponse<String> rerun = send(instanceB, "POST", "/api/v1/billing-runs", "{\"period\":\"2026-10\"}");
+        assertThat(rerun.statusCode()).isEqualTo(202);
+        String rerunId = json(rerun).get("id").asText();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                assertThat(json(send(instanceB, "GET", "/api/v1/billing-runs/" + rerunId, null)).get("status").asText()).isEqualTo("completed"));
+
+        // When late usage arrives for October (5 kWh at night for C-1) and November is billed
+        try (Connection connection = TestServices.shared().postgres().connect(DATABASE); Statement statement = connection.createStatement()) {
+            statement.execute("UPDATE usage_15m SET energy_mwh = energy_mwh + 5000000 WHERE meter_id = 'M-1' AND bucket_start = '2026-10-10T01:00:00Z'");
+            statement.execute("INSERT INTO usage_15m (meter_id, channel, bucket_start, energy_mwh, reading_count) "
+                    + "SELECT meter_id, 'import', ts, 1000, 1 FROM (VALUES ('M-1'), ('M-2'), ('M-3'), ('M-4'), ('M-5')) m(meter_id), "
+                    + "generate_series('2026-10-31T23:00:00Z'::timestamptz, '2026-11-30T22:45:00Z', interval '15 minutes') ts");
+        }
+        HttpResponse<String> november = send(instanceB, "POST", "/api/v1/billing-runs", "{\"period\":\"2026-11\"}");
+        String novemberId = json(november).get("id").asText();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                assertThat(json(send(instanceB, "GET", "/api/v1/billing-runs/" + novemberId, null)).get("status").asText()).isEqualTo("completed"));
+
+        // Then C-1's November invoice carries exactly one adjustment: +5 kWh of October at the night price
+        JsonNode novemberRun = json(send(instanceB, "GET", "/api/v1/billing-runs/" + novemberId, null));
+        String c1Invoice = null;
+        for (JsonNode issued : novemberRun.get("invoices")) {
+            if (issued.get("customerId").asText().equals("C-1")) {
+                c1Invoice = issued.get("id").asText();
+            }
+        }
+        JsonNode lines = json(send(instanceB, "GET", "/api/v1/invoices/" + c1Invoice, null)).get("document").get("lines");
+        List<String> adjustments = new ArrayList<>();
+        lines.forEach(line -> {
+            if (line.get("kind").asText().equals("adjustment")) {
+                adjustments.add(line.get("originalPeriod").asText() + " " + line.get("period").asText() + " "
+                        + line.get("quantity").decimalValue().stripTrailingZeros().toPlainString() + " kWh "
+                        + line.get("amount").decimalValue().setScale(2).toPlainString());
+            }
+        });
+        assertThat(adjustments).containsExactly("2026-10 night 5 kWh 1.10");
+        // C-5 was held in October; its invoices carry no adjustment for a period it was never invoiced for.
     }
 
     /** Types of the distinct events (by event id) on billing.events, in the order of their ids' first appearance. */

@@ -17,7 +17,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -83,8 +82,9 @@ class OpenApiIT {
             }
         });
         Set<String> documented = new TreeSet<>();
-        document.get("paths").fields().forEachRemaining(path -> path.getValue().fieldNames().forEachRemaining(method ->
-                documented.add(method.toUpperCase(Locale.ROOT) + " " + path.getKey())));
+        for (Map.Entry<String, JsonNode> path : document.get("paths").properties()) {
+            path.getValue().fieldNames().forEachRemaining(method -> documented.add(method.toUpperCase(Locale.ROOT) + " " + path.getKey()));
+        }
 
         assertThat(document.get("openapi").asText()).isEqualTo("3.1.0");
         assertThat(documented).isEqualTo(registered);
@@ -154,9 +154,7 @@ class OpenApiIT {
                     }
                 });
             }
-            Iterator<Map.Entry<String, JsonNode>> fields = value.fields();
-            while (fields.hasNext()) {
-                Map.Entry<String, JsonNode> field = fields.next();
+            for (Map.Entry<String, JsonNode> field : value.properties()) {
                 if (schema.has("properties") && schema.get("properties").has(field.getKey())) {
                     validate(field.getValue(), schema.get("properties").get(field.getKey()), where + "." + field.getKey(), errors);
                 } else if (schema.has("additionalProperties") && schema.get("additionalProperties").isObject()) {

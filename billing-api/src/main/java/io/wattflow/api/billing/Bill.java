@@ -13,9 +13,17 @@ import java.util.Map;
 public record Bill(String customerId, String period, String timezone, String currency, List<Line> lines, BigDecimal subtotal,
                    List<Tax> taxes, BigDecimal total, BigDecimal totalKwh, Map<String, BigDecimal> completeness) {
 
-    /** An energy line (a tariff period at one price) or a standing-charge line. */
-    public record Line(String kind, String tariffId, String validFrom, String period, BigDecimal quantity, String unit,
-                       BigDecimal unitPrice, BigDecimal amount) {
+    /**
+     * An energy line (a tariff period at one price), a standing-charge line, or an adjustment: the difference between
+     * the kWh now known for an earlier, already invoiced period ({@code originalPeriod}) and the kWh invoiced for it.
+     */
+    public record Line(String kind, String originalPeriod, String tariffId, String validFrom, String period, BigDecimal quantity,
+                       String unit, BigDecimal unitPrice, BigDecimal amount, BigDecimal taxRate) {
+
+        /** The same tariff period at the same price: what an adjustment is matched on. */
+        public String priceKey() {
+            return tariffId + "|" + validFrom + "|" + period + "|" + unitPrice.stripTrailingZeros().toPlainString();
+        }
     }
 
     /** Tax at one rate on the subtotal of the lines priced under it. */

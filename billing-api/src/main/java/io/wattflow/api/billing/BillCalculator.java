@@ -92,29 +92,44 @@ public final class BillCalculator {
         }
 
         List<Bill.Line> lines = new ArrayList<>();
-        Map<BigDecimal, BigDecimal> taxBases = new TreeMap<>();
         for (Map.Entry<EnergyKey, Long> entry : energy.entrySet()) {
             EnergyKey key = entry.getKey();
             BigDecimal kwh = BigDecimal.valueOf(entry.getValue(), 6);
             BigDecimal amount = Money.round(kwh.multiply(key.price()), currency);
-            lines.add(new Bill.Line("energy", key.tariffId(), key.validFrom().toString(), key.period(), kwh, "kWh", key.price(), amount));
-            taxBases.merge(taxRates.get(new VersionKey(key.tariffId(), key.validFrom())).stripTrailingZeros(), amount, BigDecimal::add);
+            lines.add(new Bill.Line("energy", null, key.tariffId(), key.validFrom().toString(), key.period(), kwh, "kWh", key.price(), amount,
+                    taxRates.get(new VersionKey(key.tariffId(), key.validFrom())).stripTrailingZeros()));
         }
         for (Map.Entry<VersionKey, long[]> entry : standingDays.entrySet()) {
             BigDecimal days = BigDecimal.valueOf(entry.getValue()[0]);
             BigDecimal perDay = standingCharges.get(entry.getKey());
             BigDecimal amount = Money.round(days.multiply(perDay), currency);
-            lines.add(new Bill.Line("standing_charge", entry.getKey().tariffId(), entry.getKey().validFrom().toString(), "standing charge",
-                    days, "day", perDay, amount));
-            taxBases.merge(taxRates.get(entry.getKey()).stripTrailingZeros(), amount, BigDecimal::add);
+            lines.add(new Bill.Line("standing_charge", null, entry.getKey().tariffId(), entry.getKey().validFrom().toString(),
+                    "standing charge", days, "day", perDay, amount, taxRates.get(entry.getKey()).stripTrailingZeros()));
+        }
+        return assemble(customerId, period.toString(), zone.getId(), currency, lines, BigDecimal.valueOf(totalMilliWattHours, 6),
+                completeness(assignments, covered, start, end));
+    }
+
+    /** The bill with adjustment lines for earlier periods added: subtotal, taxes and total follow the rounding rule again. */
+    public static Bill withAdjustments(Bill bill, List<Bill.Line> adjustments) {
+        List<Bill.Line> lines = new ArrayList<>(bill.lines());
+        lines.addAll(adjustments);
+        return assemble(bill.customerId(), bill.period(), bill.timezone(), Currency.getInstance(bill.currency()), lines, bill.totalKwh(),
+                bill.completeness());
+    }
+
+    /** Subtotal = sum of the rounded lines; tax per rate on the rounded subtotal of its lines, rounded; total = subtotal + taxes. */
+    private static Bill assemble(String customerId, String period, String zone, Currency currency, List<Bill.Line> lines, BigDecimal totalKwh,
+                                 Map<String, BigDecimal> completeness) {
+        Map<BigDecimal, BigDecimal> taxBases = new TreeMap<>();
+        for (Bill.Line line : lines) {
+            taxBases.merge(line.taxRate(), line.amount(), BigDecimal::add);
         }
         BigDecimal subtotal = lines.stream().map(Bill.Line::amount).reduce(Money.round(BigDecimal.ZERO, currency), BigDecimal::add);
         List<Bill.Tax> taxes = new ArrayList<>();
         taxBases.forEach((rate, base) -> taxes.add(new Bill.Tax(rate, base, Money.round(base.multiply(rate), currency))));
         BigDecimal total = taxes.stream().map(Bill.Tax::amount).reduce(subtotal, BigDecimal::add);
-
-        return new Bill(customerId, period.toString(), zone.getId(), currency.getCurrencyCode(), lines, subtotal, taxes, total,
-                BigDecimal.valueOf(totalMilliWattHours, 6), completeness(assignments, covered, start, end));
+        return new Bill(customerId, period, zone, currency.getCurrencyCode(), lines, subtotal, taxes, total, totalKwh, completeness);
     }
 
     private record Priced(String tariffId, TariffVersion version) {

@@ -195,6 +195,29 @@ public final class BillingRunRepository {
         return view;
     }
 
+    /** Documents of the customer's invoices for periods before this one that no credit note cancels, oldest first. */
+    public List<String> standingInvoiceDocuments(String customerId, String beforePeriod) {
+        String sql = """
+                SELECT document::text FROM invoice i
+                 WHERE customer_id = ? AND kind = 'invoice' AND period < ?
+                   AND NOT EXISTS (SELECT 1 FROM invoice c WHERE c.credits_invoice_id = i.id)
+                 ORDER BY series, number
+                """;
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, customerId);
+            statement.setString(2, beforePeriod);
+            List<String> documents = new ArrayList<>();
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    documents.add(rows.getString(1));
+                }
+            }
+            return documents;
+        } catch (SQLException e) {
+            throw new IllegalStateException("earlier invoices query failed: " + e.getMessage(), e);
+        }
+    }
+
     /** An invoice or credit note with its document (lines, taxes, completeness). */
     public Optional<Map<String, Object>> invoice(UUID id) {
         String sql = """

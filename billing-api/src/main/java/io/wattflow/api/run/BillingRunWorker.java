@@ -2,7 +2,12 @@ package io.wattflow.api.run;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.wattflow.api.billing.Adjustments;
 import io.wattflow.api.billing.Bill;
+import io.wattflow.api.billing.BillCalculator;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
 import io.wattflow.api.customer.CustomerService;
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -93,7 +98,11 @@ public final class BillingRunWorker implements AutoCloseable {
         BillingRunRepository.Run run = leased.get();
         if (run.status().equals("running")) {
             for (String customerId : runs.customers(run.id(), "pending")) {
-                invoice(run, customerId);
+                try {
+                    invoice(run, customerId);
+                } catch (JsonProcessingException e) {
+                    throw new IllegalStateException("an earlier invoice of " + customerId + " cannot be read: " + e.getMessage(), e);
+                }
                 runs.lease(settings.owner(), settings.leaseTime()); // heartbeat
             }
             runs.finish(run.id(), "running", "completed");
@@ -107,8 +116,8 @@ public final class BillingRunWorker implements AutoCloseable {
         return true;
     }
 
-    private void invoice(BillingRunRepository.Run run, String customerId) {
-        Bill bill = customers.preview(customerId, run.period());
+    private void invoice(BillingRunRepository.Run run, String customerId) throws JsonProcessingException {
+        Bill bill = BillCalculator.withAdjustments(customers.preview(customerId, run.period()), lateUsage(customerId, run.period()));
         Optional<Map.Entry<String, BigDecimal>> incomplete = bill.completeness().entrySet().stream()
                 .filter(meter -> meter.getValue().compareTo(run.completenessThreshold()) < 0).findFirst();
         try (Connection connection = runs.dataSource().getConnection()) {
@@ -138,10 +147,30 @@ public final class BillingRunWorker implements AutoCloseable {
                 connection.rollback();
                 throw e;
             }
-        } catch (SQLException | JsonProcessingException e) {
+        } catch (SQLException e) {
             throw new IllegalStateException("invoicing " + customerId + " failed: " + e.getMessage(), e);
         }
         settings.hook().reached("committed", customerId);
+    }
+
+    /**
+     * Adjustment lines for every earlier period of the customer whose invoice stands (not credited): what its usage
+     * is now, less what was invoiced for it, by its invoice and by the adjustments since.
+     */
+    private List<Bill.Line> lateUsage(String customerId, String period) throws JsonProcessingException {
+        Map<String, List<Bill.Line>> invoiced = new TreeMap<>();
+        for (String document : runs.standingInvoiceDocuments(customerId, period)) {
+            Bill earlier = json.readValue(document, Bill.class);
+            for (Bill.Line line : earlier.lines()) {
+                String belongsTo = line.originalPeriod() != null ? line.originalPeriod() : earlier.period();
+                invoiced.computeIfAbsent(belongsTo, key -> new ArrayList<>()).add(line);
+            }
+        }
+        List<Bill.Line> adjustments = new ArrayList<>();
+        for (Map.Entry<String, List<Bill.Line>> entry : invoiced.entrySet()) {
+            adjustments.addAll(Adjustments.forPeriod(entry.getKey(), customers.preview(customerId, entry.getKey()), entry.getValue()));
+        }
+        return adjustments;
     }
 
     /** Compensation: a credit note for the customer's invoice of this run, and its event. */
