@@ -16,6 +16,10 @@ import io.wattflow.api.customer.CustomerRepository;
 import io.wattflow.api.customer.CustomerRequests;
 import io.wattflow.api.customer.CustomerService;
 import io.wattflow.api.idempotency.IdempotencyKeys;
+import io.wattflow.api.billing.Bill;
+import io.wattflow.api.resilience.DatabaseGuard;
+import io.wattflow.api.resilience.StaleCache;
+import io.wattflow.api.usage.UsageReport;
 import io.wattflow.api.observability.RequestMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -67,6 +71,9 @@ public final class BillingApi {
         CustomerService customers = new CustomerService(new CustomerRepository(dependencies.dataSource()),
                 new TariffRepository(dependencies.dataSource()));
         IdempotencyKeys idempotencyKeys = new IdempotencyKeys(dependencies.dataSource());
+        DatabaseGuard database = new DatabaseGuard();
+        StaleCache<UsageReport> usageCache = new StaleCache<>(10_000, Duration.ofMinutes(10));
+        StaleCache<Bill> previewCache = new StaleCache<>(2_000, Duration.ofMinutes(10));
         RateLimits rateLimits = new RateLimits(dependencies.requestsPerSecondPerToken());
         TokenService tokens = new TokenService(dependencies.dataSource(), authenticator);
         RequestMetrics requestMetrics = new RequestMetrics(dependencies.metrics());
@@ -115,9 +122,12 @@ public final class BillingApi {
                 UsageQuery query = UsageQuery.parse(ctx.pathParam("meterId"), ctx.queryParam("channel"), ctx.queryParam("granularity"),
                         ctx.queryParam("tz"), ctx.queryParam("from"), ctx.queryParam("to"));
                 Principal principal = Principal.of(ctx);
-                ctx.json(principal.role() == Role.CUSTOMER
+                String key = principal.role() == Role.CUSTOMER ? principal.customerId() + "|" + ctx.fullUrl() : ctx.fullUrl();
+                StaleCache.Answer<UsageReport> answer = usageCache.get(key, () -> database.call(() -> principal.role() == Role.CUSTOMER
                         ? usage.meterUsage(query, customers.spansOf(principal.customerId(), query.meterId()))
-                        : usage.meterUsage(query));
+                        : usage.meterUsage(query)));
+                markStale(ctx, answer);
+                ctx.json(answer.value());
             }, Role.OPERATOR, Role.CUSTOMER);
             javalin.routes.post("/api/v1/customers", ctx -> ctx.status(201)
                     .json(customers.create(JsonBodies.read(ctx, CustomerRequests.CreateCustomer.class))), Role.ADMIN);
@@ -129,7 +139,10 @@ public final class BillingApi {
                     JsonBodies.read(ctx, CustomerRequests.Assignment.class))), Role.ADMIN);
             javalin.routes.get("/api/v1/customers/{customerId}/bill-preview", ctx -> {
                 Principal.of(ctx).requireAccessTo(ctx.pathParam("customerId"));
-                ctx.json(customers.preview(ctx.pathParam("customerId"), ctx.queryParam("period")));
+                StaleCache.Answer<Bill> answer = previewCache.get(ctx.fullUrl(), () -> database.call(() ->
+                        customers.preview(ctx.pathParam("customerId"), ctx.queryParam("period"))));
+                markStale(ctx, answer);
+                ctx.json(answer.value());
             }, Role.OPERATOR, Role.CUSTOMER);
             javalin.routes.post("/api/v1/billing-runs", ctx -> ctx.status(202)
                     .json(billingRuns.start(JsonBodies.read(ctx, BillingRunService.StartRun.class))), Role.OPERATOR);
@@ -189,12 +202,28 @@ public final class BillingApi {
         principal.get().attachTo(ctx);
     }
 
+    /**
+     * Ready while degraded: with PostgreSQL away, cached reads are still served, and a load balancer that drained every
+     * instance at once would turn a database outage into a total one.
+     */
     private static void health(Context ctx, DataSource dataSource) {
         try (Connection connection = dataSource.getConnection()) {
-            boolean valid = connection.isValid(2);
-            ctx.status(valid ? 200 : 503).json(Map.of("status", valid ? "UP" : "DOWN"));
+            if (connection.isValid(2)) {
+                ctx.json(Map.of("status", "UP"));
+                return;
+            }
         } catch (Exception e) {
-            ctx.status(503).json(Map.of("status", "DOWN", "detail", "database unreachable"));
+            // reported below
         }
+        ctx.json(Map.of("status", "DEGRADED", "detail", "the billing database is unreachable; recent reads are served from cache"));
+    }
+
+    /** A cached answer served while the database is away says so. */
+    private static void markStale(Context ctx, StaleCache.Answer<?> answer) {
+        answer.staleAge().ifPresent(age -> {
+            ctx.header("Age", Long.toString(age.toSeconds()));
+            ctx.header("Warning", "110 - \"Response is Stale\"");
+            ctx.header("X-Wattflow-Stale", "true");
+        });
     }
 }

@@ -43,7 +43,17 @@ public final class TokenAuthenticator {
         if (cached != null && cached.expiresAtNanos() > now) {
             return cached.principal();
         }
-        Optional<Principal> principal = lookUp(digest);
+        Optional<Principal> principal;
+        try {
+            principal = lookUp(digest);
+        } catch (IllegalStateException databaseDown) {
+            if (cached != null) {
+                // While PostgreSQL is away a token known a moment ago stays valid, so cached reads can be served;
+                // a revocation made during the outage takes effect when the database is back.
+                return cached.principal();
+            }
+            throw databaseDown;
+        }
         if (cache.size() >= MAX_CACHED) {
             cache.clear();
         }

@@ -4,6 +4,7 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import io.wattflow.api.resilience.DatabaseGuard;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +20,14 @@ public final class ProblemResponses {
         routes.exception(ApiProblem.class, (problem, ctx) ->
                 write(ctx, problem.status(), problem.type(), problem.title(), problem.getMessage()));
         routes.exception(Exception.class, (error, ctx) -> {
+            if (DatabaseGuard.isDatabaseFailure(error)) {
+                // Fail fast and say when to come back; the circuit breaker keeps further calls from waiting on timeouts.
+                LOG.warn("database unavailable on {} {}: {}", ctx.method(), ctx.path(), error.getMessage());
+                ctx.header("Retry-After", "5");
+                write(ctx, 503, ApiProblem.typeUri("unavailable"), "Service unavailable",
+                        "the billing database is unreachable; retry after 5 s");
+                return;
+            }
             LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(), error);
             write(ctx, 500, ApiProblem.typeUri("internal"), "Internal error",
                     "The server failed to answer; the failure is logged. Try again later.");
