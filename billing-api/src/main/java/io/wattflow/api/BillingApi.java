@@ -16,6 +16,7 @@ import io.wattflow.api.customer.CustomerRepository;
 import io.wattflow.api.customer.CustomerRequests;
 import io.wattflow.api.customer.CustomerService;
 import io.wattflow.api.idempotency.IdempotencyKeys;
+import io.wattflow.api.report.ConsumptionReport;
 import io.wattflow.api.billing.Bill;
 import io.wattflow.api.resilience.DatabaseGuard;
 import io.wattflow.api.resilience.StaleCache;
@@ -77,6 +78,7 @@ public final class BillingApi {
         RateLimits rateLimits = new RateLimits(dependencies.requestsPerSecondPerToken());
         TokenService tokens = new TokenService(dependencies.dataSource(), authenticator);
         RequestMetrics requestMetrics = new RequestMetrics(dependencies.metrics());
+        ConsumptionReport consumption = new ConsumptionReport(dependencies.dataSource(), customers);
         BillingRunRepository runs = new BillingRunRepository(dependencies.dataSource());
         BillingRunService billingRuns = new BillingRunService(runs, dependencies.completenessThreshold());
         BillingRunWorker worker = new BillingRunWorker(runs, customers, objectMapper(), dependencies.billingRuns());
@@ -129,6 +131,27 @@ public final class BillingApi {
                 markStale(ctx, answer);
                 ctx.json(answer.value());
             }, Role.OPERATOR, Role.CUSTOMER);
+            javalin.routes.get("/api/v1/customers/{customerId}/usage", ctx -> {
+                String customerId = ctx.pathParam("customerId");
+                Principal.of(ctx).requireAccessTo(customerId);
+                UsageQuery query = UsageQuery.parse(customerId, ctx.queryParam("channel"), ctx.queryParam("granularity"),
+                        ctx.queryParam("tz"), ctx.queryParam("from"), ctx.queryParam("to"));
+                ctx.json(database.call(() -> usage.customerUsage(customerId, query, customers.spansOfCustomer(customerId))));
+            }, Role.OPERATOR, Role.CUSTOMER);
+            javalin.routes.get("/api/v1/reports/consumption", ctx -> {
+                ConsumptionReport.Page page = database.call(() -> consumption.build(ctx.queryParam("period"), ctx.queryParam("groupBy"),
+                        ctx.queryParam("limit"), ctx.queryParam("offset")));
+                String accept = ctx.header("Accept");
+                if (accept != null && accept.contains("text/csv")) {
+                    ctx.contentType("text/csv; charset=utf-8").result(ConsumptionReport.csv(page));
+                } else {
+                    Map<String, Object> body = new java.util.LinkedHashMap<>();
+                    body.put("period", ctx.queryParam("period"));
+                    body.put("rows", page.rows());
+                    body.put("nextOffset", page.nextOffset());
+                    ctx.json(body);
+                }
+            }, Role.OPERATOR);
             javalin.routes.post("/api/v1/customers", ctx -> ctx.status(201)
                     .json(customers.create(JsonBodies.read(ctx, CustomerRequests.CreateCustomer.class))), Role.ADMIN);
             javalin.routes.get("/api/v1/customers/{customerId}", ctx -> {

@@ -99,6 +99,34 @@ class AccessIT {
     }
 
     @Test
+    void customerUsageCountsEachMeterOnlyWhileItWasTheCustomersAndTheReportPagesAndExportsCsv() throws Exception {
+        String customerB = issue("{\"role\":\"customer\",\"customerId\":\"C-B\"}").get("token").asText();
+        JsonNode usageB = BillingApi.objectMapper().readTree(
+                send("GET", "/api/v1/customers/C-B/usage?from=2026-11-01&to=2026-11-04", customerB, null).body());
+        assertThat(usageB.get("meters").get(0).asText()).isEqualTo("M-1");
+        assertThat(usageB.get("totalKwh").decimalValue()).isEqualByComparingTo("0.036");
+        assertThat(send("GET", "/api/v1/customers/C-A/usage?from=2026-11-01&to=2026-11-04", customerB, null).statusCode()).isEqualTo(404);
+
+        JsonNode firstPage = BillingApi.objectMapper().readTree(
+                send("GET", "/api/v1/reports/consumption?period=2026-11&limit=1", ADMIN, null).body());
+        assertThat(firstPage.get("rows")).hasSize(1);
+        assertThat(firstPage.get("rows").get(0).get("customerId").asText()).isEqualTo("C-A");
+        assertThat(firstPage.get("nextOffset").asInt()).isEqualTo(1);
+        JsonNode secondPage = BillingApi.objectMapper().readTree(
+                send("GET", "/api/v1/reports/consumption?period=2026-11&limit=1&offset=1", ADMIN, null).body());
+        assertThat(secondPage.get("rows").get(0).get("customerId").asText()).isEqualTo("C-B");
+        assertThat(secondPage.get("nextOffset").isNull()).isTrue();
+
+        HttpResponse<String> csv = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port()
+                + "/api/v1/reports/consumption?period=2026-11&groupBy=tariff")).header("Authorization", "Bearer " + ADMIN)
+                .header("Accept", "text/csv").build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(csv.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/csv"));
+        assertThat(csv.body()).isEqualTo("tariffId,kwh\r\nstandard,0.072000\r\n");
+        assertThat(send("GET", "/api/v1/reports/consumption?period=2026-11&groupBy=meter", ADMIN, null).statusCode()).isEqualTo(400);
+        assertThat(send("GET", "/api/v1/reports/consumption?period=2026-11&limit=0", ADMIN, null).statusCode()).isEqualTo(400);
+    }
+
+    @Test
     void anOperatorMayRunBillingButNotIssueTokensAndARevokedTokenStopsWorking() throws Exception {
         JsonNode operator = issue("{\"role\":\"operator\",\"name\":\"night shift\"}");
         String token = operator.get("token").asText();

@@ -103,6 +103,8 @@ class OpenApiIT {
         checkAgainstDocument("get", "/api/v1/customers/{customerId}", get("/api/v1/customers/C-OA"));
         checkAgainstDocument("get", "/api/v1/customers/{customerId}/bill-preview", get("/api/v1/customers/C-OA/bill-preview?period=2026-11"));
         checkAgainstDocument("get", "/api/v1/customers/{customerId}", get("/api/v1/customers/nobody"));
+        checkAgainstDocument("get", "/api/v1/customers/{customerId}/usage", get("/api/v1/customers/C-OA/usage?from=2026-11-01&to=2026-11-03"));
+        checkAgainstDocument("get", "/api/v1/reports/consumption", get("/api/v1/reports/consumption?period=2026-11"));
         HttpResponse<String> run = send("POST", "/api/v1/billing-runs", "{\"period\":\"2026-11\"}");
         checkAgainstDocument("post", "/api/v1/billing-runs", run);
         String runId = BillingApi.objectMapper().readTree(run.body()).get("id").asText();

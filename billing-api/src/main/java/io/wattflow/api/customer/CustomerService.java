@@ -122,6 +122,12 @@ public final class CustomerService {
         return BillCalculator.price(customerId, zone, month, links, assignments, usage);
     }
 
+    /** Every span during which the customer held a meter; "not found" for an unknown customer. */
+    public List<BillCalculator.Assignment> spansOfCustomer(String customerId) {
+        customer(customerId);
+        return customers.assignments(customerId);
+    }
+
     /** The spans during which the meter was the customer's; "not found" when it never was. */
     public List<BillCalculator.Assignment> spansOf(String customerId, String meterId) {
         List<BillCalculator.Assignment> spans = customers.assignments(customerId).stream()

@@ -33,6 +33,31 @@ public final class UsageService {
         return report(query, inside);
     }
 
+    /** A customer's usage: every meter it held, each only within the spans it held it. */
+    public Map<String, Object> customerUsage(String customerId, UsageQuery query, List<BillCalculator.Assignment> spans) {
+        List<UsageRepository.Bucket> rows = new ArrayList<>();
+        java.util.Set<String> meters = new java.util.TreeSet<>();
+        for (BillCalculator.Assignment span : spans) {
+            java.time.Instant from = span.from().isAfter(query.from().toInstant()) ? span.from() : query.from().toInstant();
+            java.time.Instant to = span.to() == null || span.to().isAfter(query.to().toInstant()) ? query.to().toInstant() : span.to();
+            if (from.isBefore(to)) {
+                rows.addAll(repository.buckets(span.meterId(), query.channel(), from, to));
+                meters.add(span.meterId());
+            }
+        }
+        UsageReport report = report(query, rows);
+        Map<String, Object> view = new LinkedHashMap<>();
+        view.put("customerId", customerId);
+        view.put("channel", report.channel());
+        view.put("granularity", report.granularity());
+        view.put("tz", report.tz());
+        view.put("unit", report.unit());
+        view.put("meters", List.copyOf(meters));
+        view.put("points", report.points());
+        view.put("totalKwh", report.totalKwh());
+        return view;
+    }
+
     private List<UsageRepository.Bucket> rows(UsageQuery query) {
         return switch (query.granularity()) {
             case DAY -> repository.calendarSums(query.meterId(), query.channel(), query.from().toInstant(), query.to().toInstant(),
