@@ -25,6 +25,7 @@ import io.wattflow.api.observability.RequestMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.wattflow.api.tariff.TariffRepository;
+import io.wattflow.api.tariff.TariffService;
 import io.wattflow.api.run.BillingRunRepository;
 import io.wattflow.api.run.BillingRunService;
 import io.wattflow.api.run.BillingRunWorker;
@@ -78,6 +79,7 @@ public final class BillingApi {
         RateLimits rateLimits = new RateLimits(dependencies.requestsPerSecondPerToken());
         TokenService tokens = new TokenService(dependencies.dataSource(), authenticator);
         RequestMetrics requestMetrics = new RequestMetrics(dependencies.metrics());
+        TariffService tariffs = new TariffService(dependencies.dataSource(), new TariffRepository(dependencies.dataSource()));
         ConsumptionReport consumption = new ConsumptionReport(dependencies.dataSource(), customers);
         BillingRunRepository runs = new BillingRunRepository(dependencies.dataSource());
         BillingRunService billingRuns = new BillingRunService(runs, dependencies.completenessThreshold());
@@ -152,6 +154,12 @@ public final class BillingApi {
                     ctx.json(body);
                 }
             }, Role.OPERATOR);
+            javalin.routes.post("/api/v1/tariffs", ctx -> ctx.status(201)
+                    .json(tariffs.create(JsonBodies.read(ctx, TariffService.CreateTariff.class))), Role.ADMIN);
+            javalin.routes.post("/api/v1/tariffs/{tariffId}/versions", ctx -> ctx.status(201)
+                    .json(tariffs.addVersion(ctx.pathParam("tariffId"), JsonBodies.read(ctx, TariffService.NewVersion.class))), Role.ADMIN);
+            javalin.routes.post("/api/v1/customers/{customerId}/tariffs", ctx -> ctx.status(201).json(customers.linkTariff(
+                    ctx.pathParam("customerId"), JsonBodies.read(ctx, CustomerRequests.TariffLink.class))), Role.ADMIN);
             javalin.routes.post("/api/v1/customers", ctx -> ctx.status(201)
                     .json(customers.create(JsonBodies.read(ctx, CustomerRequests.CreateCustomer.class))), Role.ADMIN);
             javalin.routes.get("/api/v1/customers/{customerId}", ctx -> {
@@ -200,7 +208,10 @@ public final class BillingApi {
 
     /** Exact decimals are written as plain numbers: 12.345678, never 1.2345678E1. */
     public static ObjectMapper objectMapper() {
-        return JsonMapper.builder().enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN).build();
+        return JsonMapper.builder().enable(StreamWriteFeature.WRITE_BIGDECIMAL_AS_PLAIN)
+                .addModule(new com.fasterxml.jackson.datatype.jsr310.JavaTimeModule())
+                .disable(com.fasterxml.jackson.databind.SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+                .build();
     }
 
     private static void authorize(Context ctx, TokenAuthenticator authenticator, RateLimits rateLimits) {

@@ -129,6 +129,36 @@ class CustomerApiIT {
     }
 
     @Test
+    void aNewTariffLinkedFromADatePricesTheUsageFromThatDate() throws Exception {
+        String weekendSaver = "{\"id\":\"weekend-saver\",\"name\":\"Weekend saver\",\"currency\":\"EUR\",\"version\":{"
+                + "\"validFrom\":\"2026-01-01\",\"standingChargePerDay\":0,\"taxRate\":0,\"rates\":["
+                + "{\"period\":\"weekend\",\"days\":\"weekend\",\"from\":\"00:00\",\"to\":\"00:00\",\"pricePerKwh\":0.10},"
+                + "{\"period\":\"weekday\",\"days\":\"weekday\",\"from\":\"00:00\",\"to\":\"00:00\",\"pricePerKwh\":0.50}]}}";
+        HttpResponse<String> created = send("POST", "/api/v1/tariffs", ADMIN, weekendSaver);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        assertThat(json(created).get("versions").get(0).get("rates")).hasSize(2);
+        HttpResponse<String> gap = send("POST", "/api/v1/tariffs/weekend-saver/versions", ADMIN, "{\"validFrom\":\"2026-06-01\","
+                + "\"standingChargePerDay\":0,\"taxRate\":0,\"rates\":[{\"period\":\"day\",\"from\":\"07:00\",\"to\":\"22:00\",\"pricePerKwh\":0.3}]}");
+        assertThat(gap.statusCode()).isEqualTo(400);
+        assertThat(json(gap).get("detail").asText()).contains("no rate covers 00:00");
+
+        assertThat(send("POST", "/api/v1/customers", ADMIN,
+                "{\"id\":\"C-W\",\"name\":\"Weekend\",\"timezone\":\"UTC\",\"tariffId\":\"standard\",\"tariffFrom\":\"2026-01-01\"}")
+                .statusCode()).isEqualTo(201);
+        assertThat(send("POST", "/api/v1/customers/C-W/tariffs", ADMIN, "{\"tariffId\":\"weekend-saver\",\"validFrom\":\"2026-09-01\"}")
+                .statusCode()).isEqualTo(201);
+        // MTR-W1: 5 kWh on Tuesday 15 September (weekday rate of the new tariff) and 5 kWh on Saturday the 19th (weekend rate)
+        assertThat(send("PUT", "/api/v1/meters/MTR-W1/assignment", ADMIN, "{\"customerId\":\"C-W\",\"validFrom\":\"2026-01-01T00:00:00Z\"}")
+                .statusCode()).isEqualTo(200);
+        try (Connection connection = TestServices.shared().postgres().connect(DATABASE); Statement statement = connection.createStatement()) {
+            statement.execute("INSERT INTO usage_15m (meter_id, channel, bucket_start, energy_mwh, reading_count) VALUES "
+                    + "('MTR-W1', 'import', '2026-09-15T10:00:00Z', 5000000, 1), ('MTR-W1', 'import', '2026-09-19T10:00:00Z', 5000000, 1)");
+        }
+        JsonNode bill = json(send("GET", "/api/v1/customers/C-W/bill-preview?period=2026-09", ADMIN, null));
+        assertThat(bill.get("total").decimalValue()).isEqualByComparingTo("3.00"); // 5 x 0.50 + 5 x 0.10, no standing charge, no tax
+    }
+
+    @Test
     void creatingTheSameCustomerTwiceIsAConflictAndReadersMayNotCreate() throws Exception {
         String body = "{\"id\":\"C-2\",\"name\":\"Grace Grid\",\"timezone\":\"UTC\",\"tariffId\":\"standard\"}";
         assertThat(send("POST", "/api/v1/customers", ADMIN, body).statusCode()).isEqualTo(201);

@@ -88,6 +88,22 @@ public final class CustomerRepository {
         }
     }
 
+    /** The customer's tariff from a local date on (replacing a link of the same date). */
+    public void linkTariff(String customerId, String tariffId, LocalDate validFrom) {
+        String sql = """
+                INSERT INTO customer_tariff (customer_id, valid_from, tariff_id) VALUES (?, ?, ?)
+                ON CONFLICT (customer_id, valid_from) DO UPDATE SET tariff_id = EXCLUDED.tariff_id
+                """;
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
+            statement.setString(1, customerId);
+            statement.setObject(2, validFrom);
+            statement.setString(3, tariffId);
+            statement.executeUpdate();
+        } catch (SQLException e) {
+            throw new IllegalStateException("linking the tariff failed: " + e.getMessage(), e);
+        }
+    }
+
     /** The meter is the customer's (or nobody's, for null) from that instant until its next assignment. */
     public void assign(String meterId, String customerId, Instant validFrom) {
         String sql = """

@@ -12,6 +12,10 @@ public final class CustomerRequests {
     public record CreateCustomer(String id, String name, String timezone, String tariffId, String tariffFrom) {
     }
 
+    /** {@code POST /api/v1/customers/{id}/tariffs}: the customer's tariff from a local date on. */
+    public record TariffLink(String tariffId, String validFrom) {
+    }
+
     /** {@code PUT /api/v1/meters/{meterId}/assignment}: the meter is the customer's from that instant on (null: nobody's). */
     public record Assignment(String customerId, String validFrom) {
     }

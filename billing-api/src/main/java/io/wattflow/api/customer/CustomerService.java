@@ -75,6 +75,16 @@ public final class CustomerService {
         return view;
     }
 
+    public Map<String, Object> linkTariff(String customerId, CustomerRequests.TariffLink request) {
+        customer(customerId);
+        if (request.tariffId() == null || !tariffs.exists(request.tariffId())) {
+            throw ApiProblem.invalidParameter("tariffId '" + request.tariffId() + "' is not a known tariff");
+        }
+        LocalDate validFrom = date("validFrom", String.valueOf(request.validFrom()));
+        customers.linkTariff(customerId, request.tariffId(), validFrom);
+        return get(customerId);
+    }
+
     public Map<String, Object> assign(String meterId, CustomerRequests.Assignment request) {
         if (meterId == null || !meterId.matches(METER_ID)) {
             throw ApiProblem.invalidParameter("meterId must be 1-64 letters, digits or . _ : -");
