@@ -74,6 +74,11 @@ public final class BillingApi {
                 new TariffRepository(dependencies.dataSource()));
         IdempotencyKeys idempotencyKeys = new IdempotencyKeys(dependencies.dataSource());
         DatabaseGuard database = new DatabaseGuard();
+        io.micrometer.core.instrument.Gauge.builder("wattflow_database_breaker_state", database, guard -> switch (guard.state()) {
+            case CLOSED -> 0;
+            case HALF_OPEN -> 1;
+            default -> 2;
+        }).description("circuit breaker around PostgreSQL: 0 closed, 1 half-open, 2 open").register(dependencies.metrics());
         StaleCache<UsageReport> usageCache = new StaleCache<>(10_000, Duration.ofMinutes(10));
         StaleCache<Bill> previewCache = new StaleCache<>(2_000, Duration.ofMinutes(10));
         RateLimits rateLimits = new RateLimits(dependencies.requestsPerSecondPerToken());
@@ -83,7 +88,7 @@ public final class BillingApi {
         ConsumptionReport consumption = new ConsumptionReport(dependencies.dataSource(), customers);
         BillingRunRepository runs = new BillingRunRepository(dependencies.dataSource());
         BillingRunService billingRuns = new BillingRunService(runs, dependencies.completenessThreshold());
-        BillingRunWorker worker = new BillingRunWorker(runs, customers, objectMapper(), dependencies.billingRuns());
+        BillingRunWorker worker = new BillingRunWorker(runs, customers, objectMapper(), dependencies.billingRuns(), dependencies.metrics());
         OutboxRelay relay = dependencies.kafkaBootstrap() == null ? null : new OutboxRelay(dependencies.dataSource(), dependencies.kafkaBootstrap());
         return Javalin.create(javalin -> {
             javalin.jetty.host = config.host();

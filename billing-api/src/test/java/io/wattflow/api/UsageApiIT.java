@@ -198,7 +198,8 @@ class UsageApiIT {
         assertThat(get("/health/live", null).headers().firstValue("X-Request-Id")).isPresent();
 
         String metrics = get("/metrics", null).body();
-        assertThat(metrics).contains("http_server_requests_seconds_count{method=\"GET\",route=\"/api/v1/meters/{meterId}/usage\",status=\"200\"}");
+        assertThat(metrics).contains("http_server_requests_seconds_count{method=\"GET\",route=\"/api/v1/meters/{meterId}/usage\",status=\"200\"}",
+                "wattflow_database_breaker_state 0.0", "wattflow_billing_invoices_issued_total");
     }
 
     @Test

@@ -22,6 +22,8 @@ import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,11 +59,18 @@ public final class BillingRunWorker implements AutoCloseable {
     });
     private volatile boolean crashed;
 
-    public BillingRunWorker(BillingRunRepository runs, CustomerService customers, ObjectMapper json, Settings settings) {
+    private final Counter invoicesIssued;
+    private final Counter customersHeld;
+    private final Counter creditNotesIssued;
+
+    public BillingRunWorker(BillingRunRepository runs, CustomerService customers, ObjectMapper json, Settings settings, MeterRegistry metrics) {
         this.runs = runs;
         this.customers = customers;
         this.json = json;
         this.settings = settings;
+        this.invoicesIssued = Counter.builder("wattflow_billing_invoices_issued").description("invoices issued by billing runs").register(metrics);
+        this.customersHeld = Counter.builder("wattflow_billing_customers_held").description("customers held for incomplete data").register(metrics);
+        this.creditNotesIssued = Counter.builder("wattflow_billing_credit_notes_issued").description("credit notes of cancelled runs").register(metrics);
     }
 
     public void start() {
@@ -85,7 +94,12 @@ public final class BillingRunWorker implements AutoCloseable {
             crashed = true;
             LOG.warn("billing run worker {} crashed at a test hook: {}", settings.owner(), e.getMessage());
         } catch (RuntimeException e) {
-            LOG.error("billing run worker {} failed; the run resumes after its lease expires", settings.owner(), e);
+            if (io.wattflow.api.resilience.DatabaseGuard.isDatabaseFailure(e)) {
+                // Expected while PostgreSQL is away: one line per attempt, no stack trace.
+                LOG.warn("billing run worker {} waits for the database: {}", settings.owner(), e.getMessage());
+            } else {
+                LOG.error("billing run worker {} failed; the run resumes after its lease expires", settings.owner(), e);
+            }
         }
     }
 
@@ -131,6 +145,7 @@ public final class BillingRunWorker implements AutoCloseable {
                     setState(connection, run.id(), customerId, "held", null, "meter " + incomplete.get().getKey() + " has data for "
                             + incomplete.get().getValue() + " of the period, below " + run.completenessThreshold());
                     connection.commit();
+                    customersHeld.increment();
                     return;
                 }
                 long number = nextNumber(connection, "INV");
@@ -150,6 +165,7 @@ public final class BillingRunWorker implements AutoCloseable {
         } catch (SQLException e) {
             throw new IllegalStateException("invoicing " + customerId + " failed: " + e.getMessage(), e);
         }
+        invoicesIssued.increment();
         settings.hook().reached("committed", customerId);
     }
 
@@ -212,6 +228,7 @@ public final class BillingRunWorker implements AutoCloseable {
                 outbox(connection, "invoice.credited", creditId, "CRN", number, customerId, run.period(), total, currency);
                 setState(connection, run.id(), customerId, "credited", invoiceId, null);
                 connection.commit();
+                creditNotesIssued.increment();
             } catch (SQLException | JsonProcessingException | RuntimeException e) {
                 connection.rollback();
                 throw e;
