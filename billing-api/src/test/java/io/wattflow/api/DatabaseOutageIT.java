@@ -3,17 +3,12 @@ package io.wattflow.api;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.zaxxer.hikari.HikariDataSource;
-import io.javalin.Javalin;
-import io.wattflow.stack.PostgresServer;
-import io.wattflow.stack.Secrets;
 import io.wattflow.stack.testing.TestServices;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
@@ -23,39 +18,30 @@ import org.junit.jupiter.api.Test;
 /** PostgreSQL stopped and started again under the API: cached reads go on (marked stale), others fail fast, it recovers. */
 class DatabaseOutageIT {
     private static final String DATABASE = "outage_it";
-    private static final String OPERATOR = "operator-" + Secrets.randomToken();
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private static HikariDataSource dataSource;
-    private static Javalin app;
+    private static String OPERATOR;
+    private static ApiFixture api;
 
     @BeforeAll
     static void start() throws Exception {
-        PostgresServer postgres = TestServices.shared().postgres();
-        postgres.createDatabaseAndRoles(DATABASE);
-        try (Connection connection = postgres.connect(DATABASE); Statement statement = connection.createStatement();
-             PreparedStatement token = connection.prepareStatement("INSERT INTO api_token (token_sha256, name, role) VALUES (?, 'outage', 'operator')")) {
-            token.setBytes(1, Secrets.sha256(OPERATOR));
-            token.executeUpdate();
+        try (Connection connection = ApiFixture.database(DATABASE).connect(DATABASE); Statement statement = connection.createStatement()) {
+            OPERATOR = ApiFixture.addToken(connection, "outage", "operator");
             statement.execute("INSERT INTO usage_15m (meter_id, channel, bucket_start, energy_mwh, reading_count) VALUES "
                     + "('M-OUT', 'import', '2026-11-02T10:00:00Z', 4321, 1), ('M-OUT', 'import', '2026-11-05T10:00:00Z', 1000, 1)");
         }
-        ApiConfig config = new ApiConfig("127.0.0.1", 0, postgres.jdbcUrl(DATABASE), PostgresServer.API_ROLE,
-                postgres.rolePassword(PostgresServer.API_ROLE), 2);
-        dataSource = BillingApiMain.dataSource(config);
-        app = BillingApi.create(config, new BillingApi.Dependencies(dataSource)).start();
+        api = ApiFixture.start(DATABASE);
     }
 
     @AfterAll
     static void stop() {
         TestServices.shared().postgres().start(); // whatever happened, later tests get their database back
-        app.stop();
-        dataSource.close();
+        api.close();
     }
 
     private static HttpResponse<String> get(String path) throws Exception {
         // The request timeout is the test's guard against hanging: an answer must come long before it.
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + path)).timeout(Duration.ofSeconds(20))
+        return HTTP.send(HttpRequest.newBuilder(URI.create(api.baseUrl() + path)).timeout(Duration.ofSeconds(20))
                 .header("Authorization", "Bearer " + OPERATOR).build(), HttpResponse.BodyHandlers.ofString());
     }
 

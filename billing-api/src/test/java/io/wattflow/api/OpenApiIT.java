@@ -3,18 +3,13 @@ package io.wattflow.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.zaxxer.hikari.HikariDataSource;
 import io.javalin.Javalin;
 import io.javalin.http.HandlerType;
-import io.wattflow.stack.PostgresServer;
-import io.wattflow.stack.Secrets;
-import io.wattflow.stack.testing.TestServices;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,38 +24,31 @@ import org.junit.jupiter.api.Test;
 /** The OpenAPI document against the running app: every route is in it, and responses match its schemas. */
 class OpenApiIT {
     private static final String DATABASE = "openapi_it";
-    private static final String ADMIN = "admin-" + Secrets.randomToken();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final Set<HandlerType> HTTP_METHODS = Set.of(HandlerType.GET, HandlerType.POST, HandlerType.PUT, HandlerType.PATCH,
             HandlerType.DELETE);
 
-    private static HikariDataSource dataSource;
+    private static String ADMIN;
+    private static ApiFixture api;
     private static Javalin app;
     private static JsonNode document;
 
     @BeforeAll
     static void start() throws Exception {
-        PostgresServer postgres = TestServices.shared().postgres();
-        postgres.createDatabaseAndRoles(DATABASE);
-        try (Connection connection = postgres.connect(DATABASE); Statement statement = connection.createStatement();
-             PreparedStatement token = connection.prepareStatement("INSERT INTO api_token (token_sha256, name, role) VALUES (?, 'openapi', 'admin')")) {
+        try (Connection connection = ApiFixture.database(DATABASE).connect(DATABASE); Statement statement = connection.createStatement()) {
             statement.execute("TRUNCATE api_token");
-            token.setBytes(1, Secrets.sha256(ADMIN));
-            token.executeUpdate();
+            ADMIN = ApiFixture.addToken(connection, "openapi", "admin");
             statement.execute("INSERT INTO usage_15m (meter_id, channel, bucket_start, energy_mwh, reading_count) VALUES "
                     + "('MTR-OA', 'import', '2026-11-02T10:00:00Z', 1234, 1) ON CONFLICT DO NOTHING");
         }
-        ApiConfig config = new ApiConfig("127.0.0.1", 0, postgres.jdbcUrl(DATABASE), PostgresServer.API_ROLE,
-                postgres.rolePassword(PostgresServer.API_ROLE), 2);
-        dataSource = BillingApiMain.dataSource(config);
-        app = BillingApi.create(config, new BillingApi.Dependencies(dataSource)).start();
+        api = ApiFixture.start(DATABASE);
+        app = api.app;
         document = BillingApi.objectMapper().readTree(get("/openapi.json").body());
     }
 
     @AfterAll
     static void stop() {
-        app.stop();
-        dataSource.close();
+        api.close();
     }
 
     private static HttpResponse<String> send(String method, String path, String body) throws Exception {

@@ -3,11 +3,6 @@ package io.wattflow.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.zaxxer.hikari.HikariDataSource;
-import io.javalin.Javalin;
-import io.wattflow.stack.PostgresServer;
-import io.wattflow.stack.Secrets;
-import io.wattflow.stack.testing.TestServices;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -29,23 +24,17 @@ import org.junit.jupiter.params.provider.CsvSource;
 /** The billing API on a random port against a real PostgreSQL, connected as the read-only API role. */
 class UsageApiIT {
     private static final String DATABASE = "api_it";
-    private static final String READER_TOKEN = "reader-" + Secrets.randomToken();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    private static HikariDataSource dataSource;
-    private static Javalin app;
+    private static String READER_TOKEN;
+    private static ApiFixture api;
     private static String baseUrl;
 
     @BeforeAll
     static void startApiOnAFreshDatabase() throws Exception {
-        PostgresServer postgres = TestServices.shared().postgres();
-        postgres.createDatabaseAndRoles(DATABASE);
-        try (Connection connection = postgres.connect(DATABASE); Statement statement = connection.createStatement()) {
+        try (Connection connection = ApiFixture.database(DATABASE).connect(DATABASE); Statement statement = connection.createStatement()) {
             statement.execute("TRUNCATE usage_15m, api_token");
-            try (PreparedStatement token = connection.prepareStatement("INSERT INTO api_token (token_sha256, name, role) VALUES (?, 'it', 'operator')")) {
-                token.setBytes(1, Secrets.sha256(READER_TOKEN));
-                token.executeUpdate();
-            }
+            READER_TOKEN = ApiFixture.addToken(connection, "it", "operator");
             // 1 Wh in every quarter hour of 25 and 26 October 2026 in Berlin: the 25th is the 25-hour day (DST ends).
             insertEveryQuarterHour(connection, "MTR-0001", "import", Instant.parse("2026-10-24T22:00:00Z"),
                     Instant.parse("2026-10-26T23:00:00Z"), 1_000);
@@ -56,21 +45,13 @@ class UsageApiIT {
             insertEveryQuarterHour(connection, "MTR-0002", "import", Instant.parse("2026-11-28T11:00:00Z"),
                     Instant.parse("2026-11-28T11:15:00Z"), 1);
         }
-        ApiConfig config = new ApiConfig("127.0.0.1", 0, postgres.jdbcUrl(DATABASE), PostgresServer.API_ROLE,
-                postgres.rolePassword(PostgresServer.API_ROLE), 4);
-        dataSource = BillingApiMain.dataSource(config);
-        app = BillingApi.create(config, new BillingApi.Dependencies(dataSource)).start();
-        baseUrl = "http://127.0.0.1:" + app.port();
+        api = ApiFixture.start(DATABASE);
+        baseUrl = api.baseUrl();
     }
 
     @AfterAll
     static void stopApi() {
-        if (app != null) {
-            app.stop();
-        }
-        if (dataSource != null) {
-            dataSource.close();
-        }
+        api.close();
     }
 
     private static void insertEveryQuarterHour(Connection connection, String meter, String channel, Instant from, Instant to, long mwh)

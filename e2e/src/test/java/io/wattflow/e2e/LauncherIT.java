@@ -6,7 +6,6 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.wattflow.loadgen.GeneratorSettings;
 import io.wattflow.loadgen.ReadingGenerator;
-import io.wattflow.stack.Ports;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.InetAddress;
