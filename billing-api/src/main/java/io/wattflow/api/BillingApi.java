@@ -39,6 +39,7 @@ import io.wattflow.api.usage.UsageQuery;
 import io.wattflow.api.usage.UsageRepository;
 import io.wattflow.api.usage.UsageService;
 import java.sql.Connection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -136,20 +137,30 @@ public final class BillingApi {
                         ? usage.meterUsage(query, customers.spansOf(principal.customerId(), query.meterId()))
                         : usage.meterUsage(query)));
                 markStale(ctx, answer);
-                ctx.json(answer.value());
+                if (wantsCsv(ctx)) {
+                    ctx.contentType("text/csv; charset=utf-8").result(usageCsv(answer.value().points()));
+                } else {
+                    ctx.json(answer.value());
+                }
             }, Role.OPERATOR, Role.CUSTOMER);
             javalin.routes.get("/api/v1/customers/{customerId}/usage", ctx -> {
                 String customerId = ctx.pathParam("customerId");
                 Principal.of(ctx).requireAccessTo(customerId);
                 UsageQuery query = UsageQuery.parse(customerId, ctx.queryParam("channel"), ctx.queryParam("granularity"),
                         ctx.queryParam("tz"), ctx.queryParam("from"), ctx.queryParam("to"));
-                ctx.json(database.call(() -> usage.customerUsage(customerId, query, customers.spansOfCustomer(customerId))));
+                Map<String, Object> report = database.call(() -> usage.customerUsage(customerId, query, customers.spansOfCustomer(customerId)));
+                if (wantsCsv(ctx)) {
+                    @SuppressWarnings("unchecked")
+                    List<UsageReport.Point> points = (List<UsageReport.Point>) report.get("points");
+                    ctx.contentType("text/csv; charset=utf-8").result(usageCsv(points));
+                } else {
+                    ctx.json(report);
+                }
             }, Role.OPERATOR, Role.CUSTOMER);
             javalin.routes.get("/api/v1/reports/consumption", ctx -> {
                 ConsumptionReport.Page page = database.call(() -> consumption.build(ctx.queryParam("period"), ctx.queryParam("groupBy"),
                         ctx.queryParam("limit"), ctx.queryParam("offset")));
-                String accept = ctx.header("Accept");
-                if (accept != null && accept.contains("text/csv")) {
+                if (wantsCsv(ctx)) {
                     ctx.contentType("text/csv; charset=utf-8").result(ConsumptionReport.csv(page));
                 } else {
                     Map<String, Object> body = new java.util.LinkedHashMap<>();
@@ -255,6 +266,20 @@ public final class BillingApi {
             // reported below
         }
         ctx.json(Map.of("status", "DEGRADED", "detail", "the billing database is unreachable; recent reads are served from cache"));
+    }
+
+    private static boolean wantsCsv(Context ctx) {
+        String accept = ctx.header("Accept");
+        return accept != null && accept.contains("text/csv");
+    }
+
+    /** A usage report as RFC 4180 CSV: start, end, kWh (exact, 6 decimals) per point. */
+    static String usageCsv(List<UsageReport.Point> points) {
+        StringBuilder csv = new StringBuilder("start,end,kwh\r\n");
+        for (UsageReport.Point point : points) {
+            csv.append(point.start()).append(',').append(point.end()).append(',').append(point.kwh().toPlainString()).append("\r\n");
+        }
+        return csv.toString();
     }
 
     /** A cached answer served while the database is away says so. */

@@ -120,6 +120,18 @@ class UsageApiIT {
     }
 
     @Test
+    void aUsageReportCanBeFetchedAsCsv() throws Exception {
+        HttpResponse<String> csv = HTTP.send(HttpRequest.newBuilder(URI.create(baseUrl
+                        + "/api/v1/meters/MTR-0002/usage?from=2026-11-28T10:00:00Z&to=2026-11-28T12:00:00Z&granularity=15m"))
+                .header("Authorization", "Bearer " + READER_TOKEN).header("Accept", "text/csv").build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(csv.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/csv"));
+        assertThat(csv.body()).isEqualTo("start,end,kwh\r\n"
+                + "2026-11-28T10:00:00Z,2026-11-28T10:15:00Z,12.345678\r\n"
+                + "2026-11-28T11:00:00Z,2026-11-28T11:15:00Z,0.000001\r\n");
+    }
+
+    @Test
     void monthsAndChannelsAreSeparate() throws Exception {
         JsonNode imports = json(get("/api/v1/meters/MTR-0001/usage?from=2026-10-01&to=2026-12-01&granularity=month&tz=Europe/Berlin",
                 READER_TOKEN));
