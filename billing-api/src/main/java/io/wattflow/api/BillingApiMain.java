@@ -44,12 +44,43 @@ public final class BillingApiMain {
                 new BillingRunWorker.Settings(instance, Duration.ofSeconds(30), Duration.ofSeconds(1), BillingRunWorker.StepHook.NONE),
                 env.get("WATTFLOW_KAFKA_BOOTSTRAP"), new BigDecimal(env.getOrDefault("WATTFLOW_BILLING_COMPLETENESS_THRESHOLD", "0.9")),
                 metrics, Integer.parseInt(env.getOrDefault("WATTFLOW_API_RATE_LIMIT", "200")));
+        bootstrapAdminToken(dataSource, env.get("WATTFLOW_BOOTSTRAP_ADMIN_TOKEN_FILE"));
         Javalin app = BillingApi.create(config, dependencies).start();
         LOG.info("billing API listening on http://{}:{} ({})", config.host(), app.port(), config);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.stop();
             dataSource.close();
         }, "billing-api-shutdown"));
+    }
+
+    /**
+     * The first admin token comes from configuration: a file holding it (never the token itself in the environment or
+     * on a command line). Its SHA-256 is stored as the token 'bootstrap-admin', replacing an earlier one.
+     */
+    static void bootstrapAdminToken(javax.sql.DataSource dataSource, String tokenFile) {
+        if (tokenFile == null || tokenFile.isBlank()) {
+            return;
+        }
+        try (java.sql.Connection connection = dataSource.getConnection();
+             java.sql.PreparedStatement replace = connection.prepareStatement("""
+                     UPDATE api_token SET token_sha256 = ?, role = 'admin', customer_id = NULL, revoked_at = NULL
+                      WHERE name = 'bootstrap-admin' AND token_sha256 <> ?
+                     """);
+             java.sql.PreparedStatement insert = connection.prepareStatement(
+                     "INSERT INTO api_token (token_sha256, name, role) VALUES (?, 'bootstrap-admin', 'admin') ON CONFLICT DO NOTHING")) {
+            String token = java.nio.file.Files.readString(java.nio.file.Path.of(tokenFile)).trim();
+            if (token.length() < 22) {
+                throw new IllegalArgumentException("the bootstrap admin token in " + tokenFile + " is shorter than 128 bits");
+            }
+            byte[] digest = io.wattflow.api.auth.TokenAuthenticator.sha256(token);
+            replace.setBytes(1, digest);
+            replace.setBytes(2, digest);
+            replace.executeUpdate();
+            insert.setBytes(1, digest); // nothing to do when this token is stored already, under any name
+            insert.executeUpdate();
+        } catch (java.io.IOException | java.sql.SQLException e) {
+            LOG.warn("the bootstrap admin token from {} was not stored: {}", tokenFile, e.getMessage());
+        }
     }
 
     public static HikariDataSource dataSource(ApiConfig config) {

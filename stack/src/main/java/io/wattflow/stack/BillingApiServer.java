@@ -29,7 +29,7 @@ public final class BillingApiServer {
         return process.isRunning();
     }
 
-    public void start(PostgresServer postgres, KafkaBroker kafka, boolean detached) {
+    public void start(PostgresServer postgres, KafkaBroker kafka, java.nio.file.Path adminTokenFile, boolean detached) {
         if (isRunning()) {
             return;
         }
@@ -38,6 +38,7 @@ public final class BillingApiServer {
         environment.put("WATTFLOW_API_HOST", Ports.HOST);
         environment.put("WATTFLOW_API_PORT", Integer.toString(port));
         environment.put("WATTFLOW_KAFKA_BOOTSTRAP", kafka.bootstrapServers());
+        environment.put("WATTFLOW_BOOTSTRAP_ADMIN_TOKEN_FILE", adminTokenFile.toString());
         List<String> command = List.of(StackLayout.javaBinary(), "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC",
                 "-Dwattflow.home=" + layout.home(), "-jar", layout.billingApiJar().toString());
         process.start(command, environment, layout.home(), detached);

@@ -1,8 +1,5 @@
 package io.wattflow.stack;
 
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -63,13 +60,15 @@ public final class LocalStack {
 
     public void up(java.io.PrintStream out) {
         step(out, "PostgreSQL", postgres.isRunning(), postgres::start);
-        registerAdminToken();
         step(out, "Kafka", kafka.isRunning(), () -> kafka.start(detached));
         kafka.createTopics(KafkaBroker.wattflowTopics());
         step(out, "QuestDB", questDb.isRunning(), () -> questDb.start(detached));
         boolean flinkComplete = flink.processes().stream().allMatch(ManagedProcess::isRunning);
         step(out, "Flink (1 JobManager, " + FlinkCluster.TASK_MANAGERS + " TaskManagers)", flinkComplete, () -> flink.start(detached));
-        step(out, "billing API", api.isRunning(), () -> api.start(postgres, kafka, detached));
+        step(out, "billing API", api.isRunning(), () -> {
+            adminToken(); // generated on first start; the API stores its hash (bootstrap admin token)
+            api.start(postgres, kafka, secrets.file("admin-token"), detached);
+        });
     }
 
     private static void step(java.io.PrintStream out, String name, boolean running, Runnable start) {
@@ -117,20 +116,6 @@ public final class LocalStack {
     /** The admin token: generated on first start, stored in the stack's secrets, only its SHA-256 in the database. */
     public String adminToken() {
         return secrets.get("admin-token");
-    }
-
-    private void registerAdminToken() {
-        String sql = """
-                INSERT INTO api_token (token_sha256, name, role) VALUES (?, 'local-admin', 'admin')
-                ON CONFLICT (name) DO UPDATE SET token_sha256 = EXCLUDED.token_sha256, revoked_at = NULL
-                """;
-        try (Connection connection = postgres.connect(PostgresServer.DATABASE);
-             PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setBytes(1, Secrets.sha256(adminToken()));
-            statement.executeUpdate();
-        } catch (SQLException e) {
-            throw new StackException("cannot register the admin token: " + e.getMessage(), e);
-        }
     }
 
     /** Machine-readable settings of the running stack. */
