@@ -193,7 +193,8 @@ public final class BillingApi {
             }, Role.OPERATOR, Role.CUSTOMER);
             javalin.routes.post("/api/v1/billing-runs", ctx -> ctx.status(202)
                     .json(billingRuns.start(JsonBodies.read(ctx, BillingRunService.StartRun.class))), Role.OPERATOR);
-            javalin.routes.get("/api/v1/billing-runs/{runId}", ctx -> ctx.json(billingRuns.progress(ctx.pathParam("runId"))), Role.OPERATOR);
+            javalin.routes.get("/api/v1/billing-runs/{runId}", ctx -> ctx.json(billingRuns.progress(ctx.pathParam("runId"),
+                    ctx.queryParam("limit"), ctx.queryParam("offset"))), Role.OPERATOR);
             javalin.routes.post("/api/v1/billing-runs/{runId}/cancel", ctx -> ctx.status(202)
                     .json(billingRuns.cancel(ctx.pathParam("runId"))), Role.OPERATOR);
             javalin.routes.get("/api/v1/invoices/{invoiceId}", ctx -> {

@@ -167,6 +167,11 @@ class BillingRunIT {
         assertThat(documents).containsExactly("CRN-000001 -1", "CRN-000002 -1", "CRN-000003 -1", "CRN-000004 -1",
                 "INV-000001 1", "INV-000002 1", "INV-000003 1", "INV-000004 1");
         assertThat(cancelled.get("customers").get("credited").asInt()).isEqualTo(4);
+        JsonNode page = json(send(instanceB, "GET", "/api/v1/billing-runs/" + runId + "?limit=3&offset=3", null));
+        assertThat(page.get("invoices")).hasSize(3);
+        assertThat(page.get("invoices").get(0).get("number").asText()).isEqualTo("CRN-000004");
+        assertThat(page.get("nextOffset").asInt()).isEqualTo(6);
+        assertThat(json(send(instanceB, "GET", "/api/v1/billing-runs/" + runId + "?limit=3&offset=6", null)).get("nextOffset").isNull()).isTrue();
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(eventTypes()).filteredOn("invoice.credited"::equals).hasSize(4));
 
         // and a new run for the period may start

@@ -129,6 +129,33 @@ class CustomerApiIT {
     }
 
     @Test
+    void anOversizedBodyIsA413Problem() throws Exception {
+        String huge = "{\"id\":\"C-BIG\",\"name\":\"" + "x".repeat(1_200_000) + "\",\"timezone\":\"UTC\",\"tariffId\":\"standard\"}";
+        HttpResponse<String> response = send("POST", "/api/v1/customers", ADMIN, huge);
+
+        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
+        assertThat(json(response).get("type").asText()).isEqualTo("urn:wattflow:problem:payload-too-large");
+    }
+
+    @Test
+    void aRepeatWhileTheFirstRequestStillRunsIsAConflict() throws Exception {
+        String body = "{\"id\":\"C-RUN\",\"name\":\"Running\",\"timezone\":\"UTC\",\"tariffId\":\"standard\"}";
+        // The first request with this key has claimed it and not finished (as when it runs on another instance).
+        try (Connection connection = TestServices.shared().postgres().connect(DATABASE);
+             PreparedStatement claim = connection.prepareStatement("INSERT INTO idempotency_key (token_sha256, idempotency_key, request_sha256, "
+                     + "state, expires_at) VALUES (?, 'slow-one', ?, 'in_progress', now() + interval '1 hour')")) {
+            claim.setBytes(1, Secrets.sha256(ADMIN));
+            claim.setBytes(2, Secrets.sha256("POST /api/v1/customers\n" + body));
+            claim.executeUpdate();
+        }
+        HttpResponse<String> repeat = post("/api/v1/customers", "slow-one", body);
+
+        assertThat(repeat.statusCode()).isEqualTo(409);
+        assertThat(json(repeat).get("detail").asText()).contains("is still running");
+    }
+
+    @Test
     void aNewTariffLinkedFromADatePricesTheUsageFromThatDate() throws Exception {
         String weekendSaver = "{\"id\":\"weekend-saver\",\"name\":\"Weekend saver\",\"currency\":\"EUR\",\"version\":{"
                 + "\"validFrom\":\"2026-01-01\",\"standingChargePerDay\":0,\"taxRate\":0,\"rates\":["

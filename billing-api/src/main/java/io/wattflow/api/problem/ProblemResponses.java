@@ -2,6 +2,7 @@ package io.wattflow.api.problem;
 
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
+import io.javalin.http.HttpResponseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import io.wattflow.api.resilience.DatabaseGuard;
@@ -19,6 +20,17 @@ public final class ProblemResponses {
     public static void register(RoutesConfig routes) {
         routes.exception(ApiProblem.class, (problem, ctx) ->
                 write(ctx, problem.status(), problem.type(), problem.title(), problem.getMessage()));
+        // Javalin's own refusals (a body over the size limit, say) keep their status and become problems too.
+        routes.exception(HttpResponseException.class, (error, ctx) -> {
+            switch (error.getStatus()) {
+                case 404 -> write(ctx, 404, ApiProblem.typeUri("not-found"), "Not found", "No resource at " + ctx.path());
+                case 405 -> write(ctx, 405, ApiProblem.typeUri("method-not-allowed"), "Method not allowed",
+                        ctx.method() + " is not allowed on " + ctx.path());
+                case 413 -> write(ctx, 413, ApiProblem.typeUri("payload-too-large"), "Payload too large",
+                        "the request body is larger than the limit of 1 MB");
+                default -> write(ctx, error.getStatus(), ApiProblem.typeUri("http-" + error.getStatus()), "Request refused", error.getMessage());
+            }
+        });
         routes.exception(Exception.class, (error, ctx) -> {
             if (DatabaseGuard.isDatabaseFailure(error)) {
                 // Fail fast and say when to come back; the circuit breaker keeps further calls from waiting on timeouts.

@@ -20,8 +20,6 @@ import javax.sql.DataSource;
  * customer's energy lines, by the tariff that priced them). The numbers are the bill previews' numbers.
  */
 public final class ConsumptionReport {
-    public static final int MAX_LIMIT = 500;
-
     private final DataSource dataSource;
     private final CustomerService customers;
 
@@ -38,8 +36,8 @@ public final class ConsumptionReport {
         if (period == null) {
             throw ApiProblem.invalidParameter("period is required, e.g. period=2026-11");
         }
-        int limit = number("limit", limitText, 100, 1, MAX_LIMIT);
-        int offset = number("offset", offsetText, 0, 0, Integer.MAX_VALUE);
+        int limit = io.wattflow.api.run.Pages.limit(limitText);
+        int offset = io.wattflow.api.run.Pages.offset(offsetText);
         String grouping = groupBy == null ? "customer" : groupBy;
         return switch (grouping) {
             case "customer" -> byCustomer(period, limit, offset);
@@ -114,20 +112,5 @@ public final class ConsumptionReport {
             out.append(String.join(",", cells)).append("\r\n");
         }
         return out.toString();
-    }
-
-    private static int number(String name, String text, int defaultValue, int min, int max) {
-        if (text == null) {
-            return defaultValue;
-        }
-        try {
-            int value = Integer.parseInt(text);
-            if (value < min || value > max) {
-                throw new NumberFormatException();
-            }
-            return value;
-        } catch (NumberFormatException e) {
-            throw ApiProblem.invalidParameter(name + " must be a whole number from " + min + " to " + max + "; got '" + text + "'");
-        }
     }
 }

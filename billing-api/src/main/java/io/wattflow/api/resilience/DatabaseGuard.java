@@ -4,6 +4,8 @@ import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.function.Supplier;
@@ -24,8 +26,34 @@ public final class DatabaseGuard {
             .recordException(DatabaseGuard::isDatabaseFailure)
             .build());
 
+    /**
+     * One retry, 100 ms later, of a transient failure (a dropped connection, a serialization failure or deadlock):
+     * what a failover or a busy moment causes. Calls the breaker refuses are never retried.
+     */
+    private final Retry retry = Retry.of("postgres", RetryConfig.custom()
+            .maxAttempts(2)
+            .intervalFunction(IntervalFunction.ofExponentialBackoff(Duration.ofMillis(100), 2.0))
+            .retryOnException(DatabaseGuard::isTransient)
+            .build());
+
     public <T> T call(Supplier<T> query) {
-        return breaker.executeSupplier(query);
+        return Retry.decorateSupplier(retry, CircuitBreaker.decorateSupplier(breaker, query)).get();
+    }
+
+    static boolean isTransient(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof CallNotPermittedException) {
+                return false;
+            }
+            if (cause instanceof java.sql.SQLTransientException) {
+                return true;
+            }
+            if (cause instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("08") || sql.getSQLState().equals("40001") || sql.getSQLState().equals("40P01"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     public CircuitBreaker.State state() {

@@ -151,6 +151,11 @@ public final class BillingRunRepository {
 
     /** Progress of a run: customers per state, the held ones with the reason, and the invoices it issued. */
     public Map<String, Object> progress(Run run) {
+        return progress(run, 100, 0);
+    }
+
+    /** Progress with one page of the run's invoices ({@code limit} from {@code offset}, oldest number first). */
+    public Map<String, Object> progress(Run run, int limit, int offset) {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("id", run.id().toString());
         view.put("period", run.period());
@@ -163,7 +168,8 @@ public final class BillingRunRepository {
              PreparedStatement customers = connection.prepareStatement(
                      "SELECT customer_id, state, detail FROM billing_run_customer WHERE run_id = ? ORDER BY customer_id");
              PreparedStatement issued = connection.prepareStatement(
-                     "SELECT id, series, number, kind, customer_id, total, currency FROM invoice WHERE run_id = ? ORDER BY series, number")) {
+                     "SELECT id, series, number, kind, customer_id, total, currency FROM invoice WHERE run_id = ? ORDER BY series, number "
+                             + "LIMIT ? OFFSET ?")) {
             customers.setObject(1, run.id());
             try (ResultSet rows = customers.executeQuery()) {
                 while (rows.next()) {
@@ -174,6 +180,8 @@ public final class BillingRunRepository {
                 }
             }
             issued.setObject(1, run.id());
+            issued.setInt(2, limit + 1);
+            issued.setInt(3, offset);
             try (ResultSet rows = issued.executeQuery()) {
                 while (rows.next()) {
                     Map<String, Object> invoice = new LinkedHashMap<>();
@@ -191,7 +199,8 @@ public final class BillingRunRepository {
         }
         view.put("customers", counts);
         view.put("held", held);
-        view.put("invoices", invoices);
+        view.put("invoices", invoices.subList(0, Math.min(limit, invoices.size())));
+        view.put("nextOffset", invoices.size() > limit ? offset + limit : null);
         return view;
     }
 

@@ -34,8 +34,9 @@ public final class BillingRunService {
         return runs.progress(run);
     }
 
-    public Map<String, Object> progress(String runId) {
-        return runs.progress(runs.find(uuid(runId, "billing run")).orElseThrow(() -> ApiProblem.notFound("no billing run " + runId)));
+    public Map<String, Object> progress(String runId, String limit, String offset) {
+        BillingRunRepository.Run run = runs.find(uuid(runId, "billing run")).orElseThrow(() -> ApiProblem.notFound("no billing run " + runId));
+        return runs.progress(run, Pages.limit(limit), Pages.offset(offset));
     }
 
     public Map<String, Object> cancel(String runId) {
