@@ -266,7 +266,7 @@ public final class BillingApi {
         } catch (Exception e) {
             // reported below
         }
-        ctx.json(Map.of("status", "DEGRADED", "detail", "the billing database is unreachable; recent reads are served from cache"));
+        ctx.json(Map.of("status", "DEGRADED", "detail", "degraded: the billing database is unreachable; recent reads are served from cache"));
     }
 
     private static boolean wantsCsv(Context ctx) {

@@ -129,11 +129,11 @@ class CustomerApiIT {
     }
 
     @Test
-    void anOversizedBodyIsA413Problem() throws Exception {
+    void anOversizedBodyIsA400Problem() throws Exception {
         String huge = "{\"id\":\"C-BIG\",\"name\":\"" + "x".repeat(1_200_000) + "\",\"timezone\":\"UTC\",\"tariffId\":\"standard\"}";
         HttpResponse<String> response = send("POST", "/api/v1/customers", ADMIN, huge);
 
-        assertThat(response.statusCode()).isEqualTo(413);
+        assertThat(response.statusCode()).isEqualTo(400);
         assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/problem+json"));
         assertThat(json(response).get("type").asText()).isEqualTo("urn:wattflow:problem:payload-too-large");
     }

@@ -26,8 +26,9 @@ public final class ProblemResponses {
                 case 404 -> write(ctx, 404, ApiProblem.typeUri("not-found"), "Not found", "No resource at " + ctx.path());
                 case 405 -> write(ctx, 405, ApiProblem.typeUri("method-not-allowed"), "Method not allowed",
                         ctx.method() + " is not allowed on " + ctx.path());
-                case 413 -> write(ctx, 413, ApiProblem.typeUri("payload-too-large"), "Payload too large",
-                        "the request body is larger than the limit of 1 MB");
+                // Bad input is a 400 whatever is wrong with it, an oversized body included; the type says which.
+                case 413 -> write(ctx, 400, ApiProblem.typeUri("payload-too-large"), "Payload too large",
+                        "the request body is larger than the limit of 1 MB; send less");
                 default -> write(ctx, error.getStatus(), ApiProblem.typeUri("http-" + error.getStatus()), "Request refused", error.getMessage());
             }
         });
