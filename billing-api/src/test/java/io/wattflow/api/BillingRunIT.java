@@ -13,6 +13,7 @@ import io.wattflow.stack.KafkaBroker;
 import io.wattflow.stack.PostgresServer;
 import io.wattflow.stack.Secrets;
 import io.wattflow.stack.testing.TestServices;
+import io.wattflow.stack.testing.TopicContents;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -26,13 +27,8 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -216,24 +212,12 @@ class BillingRunIT {
 
     /** Types of the distinct events (by event id) on billing.events, in the order of their ids' first appearance. */
     private static List<String> eventTypes() throws Exception {
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, TestServices.shared().kafka().bootstrapServers());
         List<String> types = new ArrayList<>();
         Set<String> seen = new HashSet<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(properties, new StringDeserializer(), new StringDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor("billing.events").stream()
-                    .map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
-                for (var record : consumer.poll(Duration.ofMillis(200))) {
-                    JsonNode event = BillingApi.objectMapper().readTree(record.value());
-                    if (seen.add(event.get("eventId").asText())) {
-                        types.add(event.get("type").asText());
-                    }
-                }
+        for (var record : TopicContents.readAll(TestServices.shared().kafka().bootstrapServers(), "billing.events", Duration.ofSeconds(10))) {
+            JsonNode event = BillingApi.objectMapper().readTree(record.value());
+            if (seen.add(event.get("eventId").asText())) {
+                types.add(event.get("type").asText());
             }
         }
         return types;

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.wattflow.loadgen.GeneratorSettings;
 import io.wattflow.loadgen.LoadGenerator;
 import io.wattflow.loadgen.ReadingGenerator;
+import io.wattflow.stack.testing.TopicContents;
 import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -15,14 +16,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -197,20 +193,6 @@ class ChaosIT {
     }
 
     private static long deadLetters(String bootstrap) {
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        long count = 0;
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            var partitions = consumer.partitionsFor("readings.dlq").stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
-                count += consumer.poll(Duration.ofMillis(200)).count();
-            }
-        }
-        return count;
+        return TopicContents.readAll(bootstrap, "readings.dlq", Duration.ofSeconds(20)).size();
     }
 }

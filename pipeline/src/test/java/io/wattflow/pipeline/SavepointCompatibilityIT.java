@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.wattflow.pipeline.sink.DeadLetterSerializer;
 import io.wattflow.stack.PostgresServer;
 import io.wattflow.stack.testing.TestServices;
+import io.wattflow.stack.testing.TopicContents;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,18 +14,12 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -74,21 +69,7 @@ class SavepointCompatibilityIT {
     }
 
     private static List<String> deadLetterReasons(TestServices services) {
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, services.kafka().bootstrapServers());
-        properties.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        List<String> reasons = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(properties, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            TopicPartition partition = new TopicPartition(SavepointScenario.DEAD_LETTER_TOPIC, 0);
-            consumer.assign(List.of(partition));
-            consumer.seekToBeginning(List.of(partition));
-            long end = consumer.endOffsets(List.of(partition)).get(partition);
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (consumer.position(partition) < end && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(record ->
-                        reasons.add(new String(record.headers().lastHeader(DeadLetterSerializer.REASON).value(), StandardCharsets.UTF_8)));
-            }
-        }
-        return reasons;
+        return TopicContents.readAll(services.kafka().bootstrapServers(), SavepointScenario.DEAD_LETTER_TOPIC, Duration.ofSeconds(10)).stream()
+                .map(record -> new String(record.headers().lastHeader(DeadLetterSerializer.REASON).value(), StandardCharsets.UTF_8)).toList();
     }
 }
