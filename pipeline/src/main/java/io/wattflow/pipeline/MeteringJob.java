@@ -27,6 +27,7 @@ import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**
@@ -48,6 +49,11 @@ public final class MeteringJob {
     }
 
     public static void main(String[] args) throws Exception {
+        run(args, MeteringJob::productionSinks);
+    }
+
+    /** Parses the options, builds the topology on the Kafka source with the given sinks, and runs it on the cluster. */
+    static void run(String[] args, Function<PipelineConfig, Sinks> sinks) throws Exception {
         PipelineConfig config;
         try {
             config = PipelineConfig.fromArgs(args);
@@ -60,7 +66,7 @@ public final class MeteringJob {
         DataStream<RawReading> readings = env
                 .fromSource(kafkaSource(config), WatermarkStrategy.noWatermarks(), "Kafka readings")
                 .uid("kafka-readings-source");
-        build(readings, config, productionSinks(config));
+        build(readings, config, sinks.apply(config));
         env.execute(config.get(PipelineConfig.JOB_NAME));
     }
 

@@ -10,11 +10,18 @@ public final class BillingApiServer {
     private final StackLayout layout;
     private final int port;
     private final ManagedProcess process;
+    private final Map<String, String> settings = new HashMap<>();
 
     public BillingApiServer(StackLayout layout, int port) {
         this.layout = layout;
         this.port = port;
         this.process = new ManagedProcess("billing-api", layout.runDir(), layout.logDir());
+    }
+
+    /** One more WATTFLOW_* setting of the API (see docs/billing-api.md), for the next start. */
+    public BillingApiServer with(String variable, String value) {
+        settings.put(variable, value);
+        return this;
     }
 
     public ManagedProcess process() {
@@ -39,6 +46,7 @@ public final class BillingApiServer {
         environment.put("WATTFLOW_API_PORT", Integer.toString(port));
         environment.put("WATTFLOW_KAFKA_BOOTSTRAP", kafka.bootstrapServers());
         environment.put("WATTFLOW_BOOTSTRAP_ADMIN_TOKEN_FILE", adminTokenFile.toString());
+        environment.putAll(settings);
         List<String> command = List.of(StackLayout.javaBinary(), "-Xms64m", "-Xmx256m", "-XX:+UseSerialGC",
                 "-Dwattflow.home=" + layout.home(), "-jar", layout.billingApiJar().toString());
         process.start(command, environment, layout.home(), detached);

@@ -29,12 +29,19 @@ public final class FlinkCluster {
     private final int restPort;
     private final int rpcPort;
     private final Path flinkHome;
+    private final Map<String, String> overrides = new LinkedHashMap<>();
 
     public FlinkCluster(StackLayout layout, int restPort, int rpcPort) {
         this.layout = layout;
         this.restPort = restPort;
         this.rpcPort = rpcPort;
         this.flinkHome = layout.home().resolve("flink");
+    }
+
+    /** One key of the cluster's configuration set differently from flink-conf/config.yaml (for the benchmark, say). */
+    public FlinkCluster with(String key, String value) {
+        overrides.put(key, value);
+        return this;
     }
 
     public String restUrl() {
@@ -122,6 +129,7 @@ public final class FlinkCluster {
         owned.put("io.tmp.dirs", flinkHome.resolve("tmp/jobmanager").toString());
         owned.put("web.upload.dir", flinkHome.resolve("upload").toString());
         owned.put("env.log.dir", layout.logDir().toString());
+        owned.putAll(overrides);
         try {
             Files.createDirectories(confDir());
             for (String dir : List.of("checkpoints", "savepoints", "upload", "plugins", "bin", "tmp")) {
