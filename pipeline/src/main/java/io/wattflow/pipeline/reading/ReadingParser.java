@@ -4,11 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import java.io.IOException;
 import java.io.Serializable;
 import java.math.BigDecimal;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.regex.Pattern;
 
@@ -23,7 +23,7 @@ public final class ReadingParser implements Serializable {
     private static final int MAX_READING_ID_LENGTH = 128;
 
     private final ReadingRules rules;
-    private transient ObjectMapper mapper;
+    private transient ObjectReader treeReader;
 
     public ReadingParser(ReadingRules rules) {
         this.rules = rules;
@@ -43,7 +43,7 @@ public final class ReadingParser implements Serializable {
     public Result parse(RawReading raw) {
         JsonNode json;
         try {
-            json = mapper().readTree(raw.value == null ? new byte[0] : raw.value);
+            json = treeReader().readTree(raw.value == null ? new byte[0] : raw.value);
         } catch (JsonProcessingException e) {
             return Result.rejected(raw, RejectionReason.MALFORMED_JSON, e.getOriginalMessage());
         } catch (IOException e) {
@@ -164,18 +164,19 @@ public final class ReadingParser implements Serializable {
     private static long instant(JsonNode json, String field) throws Invalid {
         String text = text(json, field);
         try {
-            return Instant.parse(text).toEpochMilli();
+            return IsoInstants.toEpochMilli(text);
         } catch (DateTimeParseException e) {
             throw new Invalid(RejectionReason.MISTYPED_FIELD, field + " must be an ISO-8601 instant such as 2026-11-28T10:00:00Z");
         }
     }
 
-    private ObjectMapper mapper() {
-        if (mapper == null) {
-            mapper = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-                    .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /** A reader bound to JsonNode once: ObjectMapper.readTree resolves the target type again on every call. */
+    private ObjectReader treeReader() {
+        if (treeReader == null) {
+            treeReader = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+                    .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readerFor(JsonNode.class);
         }
-        return mapper;
+        return treeReader;
     }
 
     /** The limits a reading is checked against. */
