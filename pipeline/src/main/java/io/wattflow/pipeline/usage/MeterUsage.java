@@ -67,6 +67,12 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
     private transient ValueState<Long> clock;
     private transient ValueState<Long> lastSweepDay;
 
+    /** Bucket totals the overlap check of the current reading already read: apply() updates them without reading again. */
+    private transient Map<BucketKey, BucketTotal> bucketsRead;
+    /** meter id -> {@link MeterHint}; at most {@link #MAX_HINTS} meters per subtask (about 200 bytes each). */
+    private transient Map<String, MeterHint> hints;
+    static final int MAX_HINTS = 200_000;
+
     private transient Counter acceptedCount;
     private transient Counter duplicates;
     private transient Counter registerResets;
@@ -84,6 +90,8 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
         registerValues = getRuntimeContext().getMapState(REGISTER_VALUES);
         clock = getRuntimeContext().getState(CLOCK);
         lastSweepDay = getRuntimeContext().getState(LAST_SWEEP_DAY);
+        bucketsRead = new java.util.HashMap<>();
+        hints = new java.util.HashMap<>();
         var metrics = getRuntimeContext().getMetricGroup();
         acceptedCount = metrics.counter("readingsAccepted");
         duplicates = metrics.counter("readingsDuplicate");
@@ -93,16 +101,26 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
 
     @Override
     public void processElement(MeterReading reading, Context context, Collector<UsageBucket> out) throws Exception {
-        long now = advanceClock(reading.recordTimestamp);
+        MeterHint hint = hint(reading.meterId);
+        long now = advanceClock(hint, reading.recordTimestamp);
+        bucketsRead.clear();
         try {
-            Map<BucketKey, long[]> changes = isResend(reading, now) ? null
+            ReadingKind established = hint.kinds.get(reading.channel);
+            if (established == null) {
+                established = channelKinds.get(reading.channel);
+                if (established != null) {
+                    hint.kinds.put(reading.channel, established);
+                }
+            }
+            Map<BucketKey, long[]> changes = isResend(reading, now, established) ? null
                     : reading.kind == ReadingKind.INTERVAL ? interval(reading) : register(reading);
             if (changes == null) {
                 duplicates.inc();
             } else {
                 accepted.put(reading.readingId, new AcceptedReading(reading));
-                if (!channelKinds.contains(reading.channel)) {
+                if (established == null) {
                     channelKinds.put(reading.channel, reading.kind);
+                    hint.kinds.put(reading.channel, reading.kind);
                 }
                 acceptedCount.inc();
                 apply(reading, changes, out);
@@ -110,16 +128,42 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
         } catch (Rejected rejected) {
             context.output(ParseAndValidate.REJECTED, new Rejection(reading.source, rejected.reason, rejected.getMessage()));
         }
-        sweepOncePerDay(now);
+        sweepOncePerDay(hint, now);
+    }
+
+    /**
+     * What this instance last read or wrote of the meter's clock, sweep day and channel kinds: the same values as in
+     * state, since this operator is their only writer, so reading them again costs a RocksDB lookup for nothing. A
+     * restored or rescaled job starts with no hints and reads state; the map is bounded and simply forgotten when full.
+     */
+    static final class MeterHint {
+        long clock = Long.MIN_VALUE;
+        long sweptDay = Long.MIN_VALUE;
+        final Map<String, ReadingKind> kinds = new java.util.HashMap<>(4);
+    }
+
+    private MeterHint hint(String meterId) throws Exception {
+        MeterHint hint = hints.get(meterId);
+        if (hint == null) {
+            if (hints.size() >= MAX_HINTS) {
+                hints.clear();
+            }
+            hint = new MeterHint();
+            Long storedClock = clock.value();
+            Long storedSweep = lastSweepDay.value();
+            hint.clock = storedClock == null ? Long.MIN_VALUE : storedClock;
+            hint.sweptDay = storedSweep == null ? Long.MIN_VALUE : storedSweep;
+            hints.put(meterId, hint);
+        }
+        return hint;
     }
 
     /** True for a resend under the same readingId; throws for a reading the meter's state refuses. */
-    private boolean isResend(MeterReading reading, long now) throws Exception {
+    private boolean isResend(MeterReading reading, long now, ReadingKind established) throws Exception {
         if (reading.endMillis < now - rules.latenessHorizon().toMillis()) {
             // The parser checked the reading against its own record timestamp; this meter has seen later ones.
             throw new Rejected(RejectionReason.TOO_LATE, "the reading lies more than the lateness horizon before the meter's latest record");
         }
-        ReadingKind established = channelKinds.get(reading.channel);
         if (established != null && established != reading.kind) {
             throw new Rejected(RejectionReason.KIND_CONFLICT, "channel " + reading.channel + " of this meter reports "
                     + established.name().toLowerCase(java.util.Locale.ROOT) + " readings");
@@ -141,7 +185,9 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
     private Map<BucketKey, long[]> interval(MeterReading reading) throws Exception {
         List<ProRataSplit.Part> parts = ProRataSplit.split(reading.startMillis, reading.endMillis, reading.energyMilliWattHours);
         for (ProRataSplit.Part part : parts) {
-            BucketTotal total = buckets.get(new BucketKey(reading.channel, part.bucketStartMillis()));
+            BucketKey key = new BucketKey(reading.channel, part.bucketStartMillis());
+            BucketTotal total = buckets.get(key);
+            bucketsRead.put(key, total);
             if (total == null) {
                 continue;
             }
@@ -225,11 +271,11 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
         }
     }
 
-    /** One state read and write per changed bucket; emits the new absolute totals. */
+    /** At most one state read (none when the overlap check read it) and one write per changed bucket; emits the new totals. */
     private void apply(MeterReading reading, Map<BucketKey, long[]> changes, Collector<UsageBucket> out) throws Exception {
         for (Map.Entry<BucketKey, long[]> change : changes.entrySet()) {
             BucketKey key = change.getKey();
-            BucketTotal total = buckets.get(key);
+            BucketTotal total = bucketsRead.containsKey(key) ? bucketsRead.get(key) : buckets.get(key);
             boolean created = total == null;
             if (created) {
                 total = new BucketTotal(0, 0);
@@ -248,22 +294,21 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
         }
     }
 
-    private long advanceClock(long recordTimestamp) throws Exception {
-        Long current = clock.value();
-        long now = current == null ? recordTimestamp : Math.max(current, recordTimestamp);
-        if (current == null || now != current) {
-            clock.update(now);
+    private long advanceClock(MeterHint hint, long recordTimestamp) throws Exception {
+        if (recordTimestamp > hint.clock) {
+            clock.update(recordTimestamp);
+            hint.clock = recordTimestamp;
         }
-        return now;
+        return hint.clock;
     }
 
-    private void sweepOncePerDay(long now) throws Exception {
+    private void sweepOncePerDay(MeterHint hint, long now) throws Exception {
         long day = Math.floorDiv(now, DAY_MILLIS);
-        Long last = lastSweepDay.value();
-        if (last != null && last >= day) {
+        if (hint.sweptDay >= day) {
             return;
         }
         lastSweepDay.update(day);
+        hint.sweptDay = day;
         long cutoff = now - rules.latenessHorizon().toMillis();
         removeIf(accepted, entry -> entry.getValue().endMillis < cutoff);
 
