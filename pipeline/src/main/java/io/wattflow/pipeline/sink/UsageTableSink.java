@@ -48,6 +48,9 @@ public final class UsageTableSink {
                         .withUsername(user)
                         .withPassword(password)
                         .withConnectionCheckTimeoutSeconds(30)
+                        // One multi-row upsert per batch instead of a statement per row. A batch never holds a bucket
+                        // twice: the pipeline emits each bucket at most once per checkpoint, and flushes at each one.
+                        .withProperty("reWriteBatchedInserts", "true")
                         .build());
     }
 }
