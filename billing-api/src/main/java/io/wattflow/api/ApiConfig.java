@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -18,9 +19,17 @@ import java.util.Map;
  * <tr><td>WATTFLOW_DB_USER</td><td>wattflow_api</td><td>Database role (read-only on usage)</td></tr>
  * <tr><td>WATTFLOW_DB_PASSWORD_FILE</td><td>(none)</td><td>File holding the role's password; else WATTFLOW_DB_PASSWORD</td></tr>
  * <tr><td>WATTFLOW_DB_POOL_SIZE</td><td>8</td><td>Database connections</td></tr>
+ * <tr><td>WATTFLOW_USAGE_FRESH_MS</td><td>1000</td><td>A usage report is answered from memory for this long after it was
+ * read (0: every request reads PostgreSQL). New usage appears only at the pipeline's checkpoints anyway.</td></tr>
  * </table>
  */
-public record ApiConfig(String host, int port, String databaseUrl, String databaseUser, String databasePassword, int poolSize) {
+public record ApiConfig(String host, int port, String databaseUrl, String databaseUser, String databasePassword, int poolSize,
+                        Duration usageFreshFor) {
+
+    /** Settings that read PostgreSQL on every request (tests that change usage and read it back at once). */
+    public ApiConfig(String host, int port, String databaseUrl, String databaseUser, String databasePassword, int poolSize) {
+        this(host, port, databaseUrl, databaseUser, databasePassword, poolSize, Duration.ZERO);
+    }
 
     public static ApiConfig fromEnvironment(Map<String, String> env) {
         return new ApiConfig(
@@ -29,7 +38,8 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
                 env.getOrDefault("WATTFLOW_DB_URL", "jdbc:postgresql://127.0.0.1:15432/wattflow"),
                 env.getOrDefault("WATTFLOW_DB_USER", "wattflow_api"),
                 password(env),
-                integer(env, "WATTFLOW_DB_POOL_SIZE", 8));
+                integer(env, "WATTFLOW_DB_POOL_SIZE", 8),
+                Duration.ofMillis(integer(env, "WATTFLOW_USAGE_FRESH_MS", 1000)));
     }
 
     private static String password(Map<String, String> env) {
@@ -59,6 +69,6 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
     @Override
     public String toString() {
         return "ApiConfig[host=" + host + ", port=" + port + ", databaseUrl=" + databaseUrl + ", databaseUser=" + databaseUser
-                + ", poolSize=" + poolSize + "]"; // never the password
+                + ", poolSize=" + poolSize + ", usageFreshFor=" + usageFreshFor + "]"; // never the password
     }
 }

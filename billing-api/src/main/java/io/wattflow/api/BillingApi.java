@@ -80,7 +80,7 @@ public final class BillingApi {
             case HALF_OPEN -> 1;
             default -> 2;
         }).description("circuit breaker around PostgreSQL: 0 closed, 1 half-open, 2 open").register(dependencies.metrics());
-        StaleCache<UsageReport> usageCache = new StaleCache<>(10_000, Duration.ofMinutes(10));
+        StaleCache<UsageReport> usageCache = new StaleCache<>(10_000, Duration.ofMinutes(10), config.usageFreshFor());
         StaleCache<Bill> previewCache = new StaleCache<>(2_000, Duration.ofMinutes(10));
         RateLimits rateLimits = new RateLimits(dependencies.requestsPerSecondPerToken());
         TokenService tokens = new TokenService(dependencies.dataSource(), authenticator);
