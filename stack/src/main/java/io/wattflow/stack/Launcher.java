@@ -36,6 +36,8 @@ public final class Launcher {
               logs                    show where every log file is
               flink <args>            run the Flink CLI against the stack's cluster (run -d, list, stop --savepointPath, ...)
               down                    stop everything the stack started
+              bench [--quick]         measure throughput, latency, recovery, API and billing-run speed on a stack of
+                                      its own (docs/performance.md); writes target/bench/results.json
               build                   rebuild the project (./mvnw -DskipTests package)
             Ports: WATTFLOW_KAFKA_PORT (19092), WATTFLOW_KAFKA_CONTROLLER_PORT (19093), WATTFLOW_PG_PORT (15432),
                    WATTFLOW_FLINK_PORT (18081), WATTFLOW_FLINK_RPC_PORT (16123),

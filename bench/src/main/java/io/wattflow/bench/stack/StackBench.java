@@ -1,0 +1,403 @@
+package io.wattflow.bench.stack;
+
+import io.wattflow.stack.LocalStack;
+import io.wattflow.stack.Ports;
+import io.wattflow.stack.StackException;
+import io.wattflow.stack.StackLayout;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+/**
+ * {@code bin/wattflow bench}: the figures of docs/performance.md, measured on a stack of our own (its own home in
+ * target/bench/stack, the usual ports) that is started first and stopped at the end. Each figure is the median of
+ * {@code --runs} runs (3; 1 with {@code --quick}) with min and max. A figure that cannot be measured is reported with
+ * the reason, and the command exits 1.
+ */
+public final class StackBench {
+    static final String USAGE = """
+            usage: bin/wattflow bench [--quick] [--runs N] [--backlog READINGS] [--only GROUPS] [--keep]
+              --quick            each figure once, on smaller data (500,000 readings, 1,000 customers, 10,000 meters of state)
+              --runs N           runs per figure (default 3)
+              --backlog N        readings of the pre-loaded backlog (default 5,000,000)
+              --only GROUPS      some of: drain (figures 1-3), latency (4), recovery (5), api (6-7), state (8); comma-separated
+              --keep             leave the benchmark's stack running (to profile it); stop it with
+                                 WATTFLOW_HOME=target/bench/stack bin/wattflow down
+            Starts its own stack in target/bench/stack on the usual ports (stop yours first: bin/wattflow down) and
+            writes target/bench/results.json and target/bench/results.txt.""";
+
+    private final LocalStack stack;
+    private final BenchSettings settings;
+    private final Progress progress;
+    private final Report report;
+    private final Path outputDir;
+    private Set<String> groups = GROUPS;
+    private boolean keep;
+
+    static final Set<String> GROUPS = Set.of("drain", "latency", "recovery", "api", "state");
+
+    StackBench(LocalStack stack, BenchSettings settings, PrintStream out, Path outputDir) {
+        this.stack = stack;
+        this.settings = settings;
+        this.progress = new Progress(out);
+        this.report = new Report(Machine.describe(settings));
+        this.outputDir = outputDir;
+    }
+
+    public static void main(String[] args) {
+        BenchSettings settings;
+        Set<String> groups = GROUPS;
+        try {
+            settings = parse(args);
+            groups = groups(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("wattflow bench: " + e.getMessage());
+            System.err.println(USAGE);
+            System.exit(2);
+            return;
+        }
+        if (settings == null) {
+            System.out.println(USAGE);
+            return;
+        }
+        String wrk = Wrk.missing();
+        if (wrk != null) {
+            System.err.println("wattflow bench: " + wrk);
+            System.exit(2);
+        }
+        Path repo = Path.of(System.getProperty("wattflow.repo", ".")).toAbsolutePath().normalize();
+        Path outputDir = repo.resolve("target/bench");
+        LocalStack stack = new LocalStack(new StackLayout(repo, outputDir.resolve("stack")), Ports.fromEnvironment(System.getenv()), true);
+        // The API's per-token rate limit would measure the limiter; the metrics every second let recovery be timed.
+        stack.api().with("WATTFLOW_API_RATE_LIMIT", "1000000");
+        stack.flink().with("metrics.fetcher.update-interval", "1000");
+        int exit;
+        try {
+            StackBench bench = new StackBench(stack, settings, System.out, outputDir);
+            bench.groups = groups;
+            bench.keep = List.of(args).contains("--keep");
+            exit = bench.run();
+        } catch (StackException | BenchException e) {
+            System.err.println("wattflow bench: " + e.getMessage());
+            exit = 1;
+        }
+        System.exit(exit);
+    }
+
+    static BenchSettings parse(String[] args) {
+        BenchSettings settings = BenchSettings.standard();
+        Integer runs = null;
+        Integer backlog = null;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--quick" -> settings = BenchSettings.quickLook();
+                case "--runs" -> runs = number(args, ++i, "--runs");
+                case "--backlog" -> backlog = number(args, ++i, "--backlog");
+                case "--only" -> i++;
+                case "--keep" -> {
+                }
+                case "help", "--help", "-h" -> {
+                    return null;
+                }
+                default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
+            }
+        }
+        if (runs != null) {
+            settings = settings.withRuns(runs);
+        }
+        return backlog == null ? settings : settings.withBacklog(backlog);
+    }
+
+    static Set<String> groups(String[] args) {
+        int only = List.of(args).indexOf("--only");
+        if (only < 0) {
+            return GROUPS;
+        }
+        if (only + 1 >= args.length) {
+            throw new IllegalArgumentException("--only needs groups such as drain,api");
+        }
+        Set<String> chosen = Set.of(args[only + 1].split(","));
+        for (String group : chosen) {
+            if (!GROUPS.contains(group)) {
+                throw new IllegalArgumentException("--only: unknown group '" + group + "'; groups: drain, latency, recovery, api, state");
+            }
+        }
+        return chosen;
+    }
+
+    private static int number(String[] args, int index, String option) {
+        if (index >= args.length) {
+            throw new IllegalArgumentException(option + " needs a number");
+        }
+        try {
+            return Integer.parseInt(args[index].replace("_", "").replace(",", ""));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " must be a whole number, got '" + args[index] + "'");
+        }
+    }
+
+    int run() throws StackException {
+        long started = System.nanoTime();
+        Thread cleanup = new Thread(stack::down, "bench-stack-down");
+        Runtime.getRuntime().addShutdownHook(cleanup);
+        try {
+            stack.down(); // a stack an interrupted benchmark left behind
+            wipe(stack.layout().home());
+            progress.say("starting the benchmark's stack in %s", stack.layout().home());
+            stack.up(System.out);
+            String token = stack.adminToken();
+            FlinkJobs flink = new FlinkJobs(stack);
+            pipelineFigures(flink);
+            if (groups.contains("latency") || groups.contains("recovery")) {
+                steadyLoadFigures(flink, token);
+            }
+            if (groups.contains("api")) {
+                apiFigures(token);
+            }
+        } finally {
+            Runtime.getRuntime().removeShutdownHook(cleanup);
+            if (keep) {
+                progress.say("the benchmark's stack keeps running: stop it with WATTFLOW_HOME=%s bin/wattflow down", stack.layout().home());
+            } else {
+                progress.say("stopping the benchmark's stack: %s", String.join(", ", stack.down()));
+            }
+        }
+        report.note(String.format("%s, %d run(s) per figure, in %.1f min; logs of the stack in %s", settings.quick() ? "--quick" : "full",
+                settings.runs(), (System.nanoTime() - started) / 60e9, stack.layout().logDir()));
+        String table = report.table("Wattflow benchmark (bin/wattflow bench" + (settings.quick() ? " --quick" : "") + ")");
+        System.out.println();
+        System.out.print(table);
+        try {
+            report.writeJson(outputDir.resolve("results.json"));
+            Files.writeString(outputDir.resolve("results.txt"), table);
+        } catch (IOException e) {
+            throw new BenchException("cannot write " + outputDir + ": " + e.getMessage(), e);
+        }
+        System.out.println("written: " + outputDir.resolve("results.json") + " and results.txt");
+        return report.complete() ? 0 : 1;
+    }
+
+    private void pipelineFigures(FlinkJobs flink) {
+        PipelineFigures pipeline = new PipelineFigures(stack, flink, settings, progress);
+        PipelineFigures.Backlog backlog = null;
+        try {
+            backlog = groups.contains("drain") ? pipeline.loadBacklog() : null;
+        } catch (RuntimeException e) {
+            fail(e, "ceiling_readings_per_s", "pipeline_readings_per_s", "pipeline_ratio", "discard_readings_per_s", "discard_ratio");
+        }
+        if (backlog != null) {
+            PipelineFigures.Backlog loaded = backlog;
+            Figure ceiling = measure("ceiling_readings_per_s", run -> pipeline.ceiling(loaded), "%,.0f readings/s");
+            Figure drain = measure("pipeline_readings_per_s", run -> pipeline.drain(loaded, FlinkJobs.METERING_JOB, run), "%,.0f readings/s");
+            ratio("pipeline_ratio", drain, ceiling);
+            Figure discard = measure("discard_readings_per_s", run -> pipeline.drain(loaded, FlinkJobs.DISCARDING_JOB, run), "%,.0f readings/s");
+            ratio("discard_ratio", discard, ceiling);
+        }
+        if (!groups.contains("state")) {
+            return;
+        }
+        try {
+            progress.say("state_bytes_per_meter ...");
+            int horizonDays = 7;
+            List<Double> perDay = pipeline.stateBytesPerMeterPerDay();
+            report.put("state_bytes_per_meter", Figure.of(perDay.stream().map(bytes -> bytes * horizonDays).toList()));
+            report.note(String.format("state: measured after 1 day of 15-minute readings of %,d meters (%,.0f bytes per meter), "
+                    + "extrapolated linearly to the 7-day lateness horizon; three successive checkpoints of one load",
+                    settings.stateMeters(), Figure.of(perDay).median()));
+        } catch (RuntimeException e) {
+            fail(e, "state_bytes_per_meter");
+        }
+    }
+
+    private void steadyLoadFigures(FlinkJobs flink, String token) {
+        String jobId;
+        try {
+            PipelineFigures pipeline = new PipelineFigures(stack, flink, settings, progress);
+            jobId = flink.submit(FlinkJobs.METERING_JOB, pipeline.jobOptions("bench-steady", "readings"));
+            FlinkJobs.await(() -> flink.allTasksRunning(jobId), Duration.ofMinutes(2), "the metering job to run");
+        } catch (RuntimeException e) {
+            fail(e, "latency_p50_ms", "latency_p99_ms", "recovery_running_s", "recovery_caught_up_s");
+            return;
+        }
+        SteadyLoadFigures steady = new SteadyLoadFigures(stack, flink, settings, progress, token);
+        double interval = settings.checkpointInterval().toMillis();
+        report.put("checkpoint_interval_ms", Figure.of(List.of(interval)));
+        List<Double> p50 = new ArrayList<>();
+        List<Double> p99 = new ArrayList<>();
+        try {
+            for (int run = 1; run <= (groups.contains("latency") ? settings.runs() : 0); run++) {
+                progress.say("latency run %d/%d: %,d readings/s for %d s, 4 probes/s ...", run, settings.runs(), settings.steadyRate(),
+                        settings.latencyLoad().toSeconds());
+                SteadyLoadFigures.Latency latency = steady.latency(run);
+                progress.say("  %d probes: p50 %.0f ms, p99 %.0f ms", latency.probes(), latency.p50Millis(), latency.p99Millis());
+                p50.add(latency.p50Millis());
+                p99.add(latency.p99Millis());
+            }
+            if (!p50.isEmpty()) {
+                report.put("latency_p50_ms", Figure.of(p50));
+                report.put("latency_p99_ms", Figure.of(p99));
+            }
+        } catch (Exception e) {
+            fail(e, "latency_p50_ms", "latency_p99_ms");
+        }
+        List<Double> running = new ArrayList<>();
+        List<Double> caughtUp = new ArrayList<>();
+        try {
+            for (int run = 1; run <= (groups.contains("recovery") ? settings.runs() : 0); run++) {
+                progress.say("recovery run %d/%d: %,d readings/s, kill -9 of a TaskManager after 25 s ...", run, settings.runs(),
+                        settings.steadyRate());
+                SteadyLoadFigures.Recovery recovery = steady.recovery(jobId);
+                running.add(recovery.runningSeconds());
+                caughtUp.add(recovery.caughtUpSeconds());
+            }
+            if (!running.isEmpty()) {
+                report.put("recovery_running_s", Figure.of(running));
+                report.put("recovery_caught_up_s", Figure.of(caughtUp));
+            }
+        } catch (Exception e) {
+            fail(e, "recovery_running_s", "recovery_caught_up_s");
+        }
+        try {
+            flink.cancel(jobId);
+        } catch (RuntimeException e) {
+            progress.say("could not cancel the steady job: %s", e.getMessage());
+        }
+    }
+
+    private void apiFigures(String token) {
+        ApiFigures api = new ApiFigures(stack, settings, progress, token, stack.layout().home().resolve("wrk"));
+        try {
+            api.seed();
+        } catch (RuntimeException e) {
+            fail(e, "api_usage_rps", "api_usage_p50_ms", "api_usage_p99_ms", "api_bill_preview_rps", "api_bill_preview_p99_ms",
+                    "api_trivial_rps", "billing_run_10k_s");
+            return;
+        }
+        wrk(api, api.usageUrl(), "api_usage_rps", "api_usage_p50_ms", "api_usage_p99_ms");
+        wrk(api, api.billPreviewUrl(), "api_bill_preview_rps", null, "api_bill_preview_p99_ms");
+        wrk(api, api.trivialUrl(), "api_trivial_rps", null, null);
+        report.note(String.format("API: wrk %d threads, %d connections, %d s per run, on the same 2 cores as the API, PostgreSQL "
+                + "and the rest of the stack (idle but running)", Wrk.THREADS, Wrk.CONNECTIONS, settings.wrkDuration().toSeconds()));
+        measure("billing_run_10k_s", api::billingRun, "%.1f s");
+        if (settings.billingCustomers() != 10_000) {
+            report.note(String.format("billing run: %,d customers (--quick), not 10,000", settings.billingCustomers()));
+        }
+    }
+
+    private void wrk(ApiFigures api, String url, String rpsKey, String p50Key, String p99Key) {
+        List<Double> rps = new ArrayList<>();
+        List<Double> p50 = new ArrayList<>();
+        List<Double> p99 = new ArrayList<>();
+        try {
+            for (int run = 1; run <= settings.runs(); run++) {
+                progress.say("wrk run %d/%d: %s", run, settings.runs(), url);
+                Wrk.Result result = api.wrk(url);
+                progress.say("  %,.0f requests/s, p50 %.2f ms, p99 %.2f ms", result.requestsPerSecond(), result.p50Millis(), result.p99Millis());
+                rps.add(result.requestsPerSecond());
+                p50.add(result.p50Millis());
+                p99.add(result.p99Millis());
+            }
+            report.put(rpsKey, Figure.of(rps));
+            if (p50Key != null) {
+                report.put(p50Key, Figure.of(p50));
+            }
+            if (p99Key != null) {
+                report.put(p99Key, Figure.of(p99));
+            }
+        } catch (RuntimeException e) {
+            fail(e, Stream.of(rpsKey, p50Key, p99Key).filter(k -> k != null).toArray(String[]::new));
+        }
+    }
+
+    /** A figure measured {@code settings.runs()} times; a failed run fails the figure with its reason. */
+    private Figure measure(String key, Measurement measurement, String format) {
+        List<Double> samples = new ArrayList<>();
+        try {
+            for (int run = 1; run <= settings.runs(); run++) {
+                progress.say("%s run %d/%d ...", key, run, settings.runs());
+                double value = measurement.run(run);
+                progress.say("  " + format, value);
+                samples.add(value);
+            }
+            Figure figure = Figure.of(samples);
+            report.put(key, figure);
+            return figure;
+        } catch (Exception e) {
+            fail(e, key);
+            return Figure.failed(e.getMessage());
+        }
+    }
+
+    /** Each run's figure divided by the ceiling's median. */
+    private void ratio(String key, Figure figure, Figure ceiling) {
+        if (!figure.measured() || !ceiling.measured()) {
+            report.put(key, Figure.failed("needs both the drain and the ceiling"));
+            return;
+        }
+        report.put(key, new Figure(figure.median() / ceiling.median(), figure.min() / ceiling.median(), figure.max() / ceiling.median(),
+                figure.runs(), null));
+    }
+
+    private void fail(Exception e, String... keys) {
+        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+        progress.say("FAILED %s: %s", String.join(", ", keys), reason);
+        for (String key : keys) {
+            report.put(key, Figure.failed(reason));
+        }
+    }
+
+    @FunctionalInterface
+    interface Measurement {
+        double run(int run) throws Exception;
+    }
+
+    private static void wipe(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            throw new BenchException("cannot clean " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Cores, memory, processor, JDK and OS of this machine, and how the benchmark shares it. */
+    static final class Machine {
+        private Machine() {
+        }
+
+        static Map<String, Object> describe(BenchSettings settings) {
+            Map<String, Object> machine = new LinkedHashMap<>();
+            machine.put("cores", Runtime.getRuntime().availableProcessors());
+            machine.put("memory", procValue("/proc/meminfo", "MemTotal"));
+            machine.put("cpu", procValue("/proc/cpuinfo", "model name"));
+            machine.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
+            machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
+            machine.put("sharing", "the load generator, the bare consumer and wrk run on the same cores as Kafka, Flink, "
+                    + "PostgreSQL, QuestDB and the API");
+            machine.put("mode", (settings.quick() ? "--quick" : "full") + ", " + settings.runs() + " run(s) per figure, backlog "
+                    + String.format("%,d", settings.backlogReadings()) + " readings of " + String.format("%,d", settings.backlogMeters())
+                    + " meters");
+            return machine;
+        }
+
+        private static String procValue(String file, String field) {
+            try (Stream<String> lines = Files.lines(Path.of(file))) {
+                return lines.filter(line -> line.startsWith(field)).map(line -> line.substring(line.indexOf(':') + 1).trim())
+                        .findFirst().orElse("unknown");
+            } catch (IOException e) {
+                return "unknown";
+            }
+        }
+    }
+}

@@ -1,0 +1,200 @@
+package io.wattflow.bench.stack;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.wattflow.loadgen.GeneratorSettings;
+import io.wattflow.loadgen.LoadGenerator;
+import io.wattflow.stack.LocalStack;
+import io.wattflow.stack.ManagedProcess;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalLong;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * Figures 4 and 5, with the real job on the readings topic and the load generator producing a steady rate:
+ * produce-to-visible latency in the usage API, and recovery after kill -9 of a TaskManager.
+ */
+final class SteadyLoadFigures {
+    /** Probes per second during a latency run: each a reading of its own meter, polled in the usage API until visible. */
+    private static final int PROBES_PER_SECOND = 4;
+    /** Each steady load covers its own day of data, so no run re-sends another's readings (they would be duplicates). */
+    private static final Duration WINDOW = Duration.ofHours(24);
+
+    private final LocalStack stack;
+    private final FlinkJobs flink;
+    private final BenchSettings settings;
+    private final Progress progress;
+    private final String adminToken;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final ObjectMapper json = new ObjectMapper();
+    private final Instant firstWindow;
+    private int windows;
+
+    SteadyLoadFigures(LocalStack stack, FlinkJobs flink, BenchSettings settings, Progress progress, String adminToken) {
+        this.stack = stack;
+        this.flink = flink;
+        this.settings = settings;
+        this.progress = progress;
+        this.adminToken = adminToken;
+        // Six and a half days back: every window still ends inside the job's lateness horizon of seven days.
+        this.firstWindow = Instant.now().minus(Duration.ofHours(156)).truncatedTo(ChronoUnit.HOURS);
+    }
+
+    record Latency(double p50Millis, double p99Millis, int probes) {
+    }
+
+    record Recovery(double runningSeconds, double caughtUpSeconds) {
+    }
+
+    /** A steady load of {@code settings.steadyRate()} readings/s for {@code duration}, on a day of data no other run uses. */
+    private CompletableFuture<LoadGenerator.Summary> steadyLoad(Duration duration) {
+        int meters = settings.backlogMeters();
+        int perMeter = (int) Math.ceil((double) settings.steadyRate() * duration.toSeconds() / meters);
+        if (Duration.ofMinutes(15).multipliedBy(perMeter).compareTo(WINDOW) > 0) {
+            throw new BenchException("a steady load of " + duration.toSeconds() + " s does not fit in one day of 15-minute readings");
+        }
+        Instant start = firstWindow.plus(WINDOW.multipliedBy(windows++));
+        GeneratorSettings readings = new GeneratorSettings(meters, perMeter, 15, 100 + windows, start, 0, 0, 0, 0);
+        return CompletableFuture.supplyAsync(() -> LoadGenerator.produce(new LoadGenerator.Options(stack.kafka().bootstrapServers(),
+                "readings", readings, settings.steadyRate())));
+    }
+
+    /**
+     * Figure 4: while the steady load runs, a probe reading of a fresh meter is produced every 250 ms; the probe's
+     * latency is from just before its send to the first answer of the usage API that shows its energy.
+     */
+    Latency latency(int run) throws Exception {
+        CompletableFuture<LoadGenerator.Summary> load = steadyLoad(settings.latencyLoad());
+        Instant bucket = Instant.now().minus(Duration.ofHours(1)).truncatedTo(ChronoUnit.HOURS);
+        String day = bucket.atZone(ZoneOffset.UTC).toLocalDate().toString();
+        String nextDay = bucket.atZone(ZoneOffset.UTC).toLocalDate().plusDays(1).toString();
+        ConcurrentLinkedQueue<Probe> outstanding = new ConcurrentLinkedQueue<>();
+        List<Double> latencies = new ArrayList<>();
+        CompletableFuture<Void> poller = CompletableFuture.runAsync(() -> {
+            long deadline = Long.MAX_VALUE;
+            while (!outstanding.isEmpty() || !load.isDone() || deadline == Long.MAX_VALUE) {
+                if (load.isDone() && deadline == Long.MAX_VALUE) {
+                    // A pipeline slower than the load is still measured: its latency grows, and the table shows it.
+                    deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new BenchException(outstanding.size() + " probes were not visible in the usage API 5 minutes after the load ended");
+                }
+                for (Probe probe : outstanding) {
+                    if (visible(probe.meterId(), day, nextDay)) {
+                        latencies.add((System.nanoTime() - probe.sentNanos()) / 1e6);
+                        outstanding.remove(probe);
+                    }
+                }
+                ManagedProcess.sleep(Duration.ofMillis(20));
+            }
+        });
+        try (KafkaProducer<String, String> producer = probeProducer()) {
+            int sent = 0;
+            long started = System.nanoTime();
+            while (!load.isDone()) {
+                String meter = "BENCH-PROBE-" + run + "-" + sent;
+                String value = "{\"readingId\":\"" + meter + "\",\"meterId\":\"" + meter + "\",\"kind\":\"interval\",\"start\":\""
+                        + bucket + "\",\"end\":\"" + bucket.plus(Duration.ofMinutes(15)) + "\",\"kwh\":1.5}";
+                long sentNanos = System.nanoTime();
+                producer.send(new ProducerRecord<>("readings", meter, value)).get(10, TimeUnit.SECONDS);
+                outstanding.add(new Probe(meter, sentNanos));
+                sent++;
+                long next = started + sent * 1_000_000_000L / PROBES_PER_SECOND;
+                ManagedProcess.sleep(Duration.ofNanos(Math.max(0, next - System.nanoTime())));
+            }
+        }
+        LoadGenerator.Summary summary = load.get();
+        poller.get(5, TimeUnit.MINUTES);
+        progress.say("  steady load: %,d readings in %.1f s (%,.0f/s)", summary.records(), summary.took().toMillis() / 1000.0,
+                summary.records() / (summary.took().toMillis() / 1000.0));
+        return new Latency(Figure.percentile(latencies, 50), Figure.percentile(latencies, 99), latencies.size());
+    }
+
+    private record Probe(String meterId, long sentNanos) {
+    }
+
+    private KafkaProducer<String, String> probeProducer() {
+        Properties properties = new Properties();
+        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, stack.kafka().bootstrapServers());
+        properties.put(ProducerConfig.ACKS_CONFIG, "all");
+        properties.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        return new KafkaProducer<>(properties, new StringSerializer(), new StringSerializer());
+    }
+
+    private boolean visible(String meterId, String from, String to) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(stack.api().url() + "/api/v1/meters/" + meterId
+                            + "/usage?from=" + from + "&to=" + to + "&granularity=day"))
+                    .header("Authorization", "Bearer " + adminToken).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                return false;
+            }
+            JsonNode total = json.readTree(response.body()).get("totalKwh");
+            return total != null && new BigDecimal(total.asText()).signum() > 0;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /**
+     * Figure 5: 25 s into a steady load, kill -9 of the TaskManager running the Kafka source. Running again: every task
+     * of the job runs again. Caught up: the source's pending records are back to the most seen in the 10 s before the
+     * kill (what "no lag" looks like under a steady load, with records in flight). The TaskManager is brought back
+     * after each run, as a supervisor would.
+     */
+    Recovery recovery(String jobId) throws Exception {
+        CompletableFuture<LoadGenerator.Summary> load = steadyLoad(settings.recoveryLoad());
+        try {
+            PipelineFigures.pause(Duration.ofSeconds(15));
+            long steadyPending = 0;
+            long baselineEnd = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() < baselineEnd) {
+                OptionalLong pending = flink.pendingRecords(jobId);
+                if (pending.isPresent()) {
+                    steadyPending = Math.max(steadyPending, pending.getAsLong());
+                }
+                ManagedProcess.sleep(Duration.ofMillis(500));
+            }
+            int index = flink.taskManagerOfSource(jobId);
+            ManagedProcess taskManager = stack.flink().taskManager(index);
+            ProcessHandle process = taskManager.running().orElseThrow(() -> new BenchException("TaskManager " + index + " is not running"));
+            long killed = System.nanoTime();
+            process.destroyForcibly();
+            process.onExit().get(30, TimeUnit.SECONDS);
+            FlinkJobs.await(() -> !flink.allTasksRunning(jobId), Duration.ofSeconds(60), "the job to notice the lost TaskManager");
+            FlinkJobs.await(() -> flink.allTasksRunning(jobId), Duration.ofMinutes(3), "the job to run again after the kill");
+            double running = (System.nanoTime() - killed) / 1e9;
+            long threshold = steadyPending;
+            long runningAgain = System.nanoTime();
+            FlinkJobs.await(() -> System.nanoTime() - runningAgain > Duration.ofMillis(1500).toNanos()
+                            && flink.pendingRecords(jobId).orElse(Long.MAX_VALUE) <= threshold,
+                    Duration.ofMinutes(3), "the source's pending records to fall back to " + threshold);
+            double caughtUp = (System.nanoTime() - killed) / 1e9;
+            progress.say("  killed TaskManager %d; running again after %.1f s, caught up (pending <= %,d) after %.1f s",
+                    index, running, threshold, caughtUp);
+            return new Recovery(running, caughtUp);
+        } finally {
+            stack.flink().start(true);
+            load.get();
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.wattflow.bench.stack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReportTest {
+    @Test
+    void resultsJsonHasEveryFigureOfTheIssueAndTheMachine(@TempDir Path dir) throws Exception {
+        Report report = new Report(Map.of("cores", 2));
+        report.put("pipeline_readings_per_s", Figure.of(List.of(9_000.0, 10_000.0, 11_000.0)));
+        report.put("api_usage_rps", Figure.failed("wrk is not installed"));
+        Path file = dir.resolve("results.json");
+
+        report.writeJson(file);
+
+        JsonNode json = new ObjectMapper().readTree(Files.readString(file));
+        List<String> keys = new java.util.ArrayList<>();
+        json.fieldNames().forEachRemaining(keys::add);
+        assertThat(keys).containsExactly("ceiling_readings_per_s", "pipeline_readings_per_s", "pipeline_ratio", "discard_readings_per_s",
+                "discard_ratio", "latency_p50_ms", "latency_p99_ms", "checkpoint_interval_ms", "recovery_running_s", "recovery_caught_up_s",
+                "api_usage_rps", "api_usage_p50_ms", "api_usage_p99_ms", "api_bill_preview_rps", "api_bill_preview_p99_ms",
+                "api_trivial_rps", "billing_run_10k_s", "state_bytes_per_meter", "machine");
+        assertThat(json.get("pipeline_readings_per_s").get("median").asDouble()).isEqualTo(10_000.0);
+        assertThat(json.get("pipeline_readings_per_s").get("min").asDouble()).isEqualTo(9_000.0);
+        assertThat(json.get("pipeline_readings_per_s").get("max").asDouble()).isEqualTo(11_000.0);
+        assertThat(json.get("api_usage_rps").get("median").isNull()).isTrue();
+        assertThat(json.get("api_usage_rps").get("error").asText()).isEqualTo("wrk is not installed");
+        assertThat(json.get("machine").get("cores").asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void theTableSaysWhichGoalsAreMetAndWhichMissed() {
+        Report report = new Report(Map.of());
+        report.put("pipeline_readings_per_s", Figure.of(List.of(12_000.0)));
+        report.put("recovery_caught_up_s", Figure.of(List.of(14.0)));
+
+        String table = report.table("title");
+
+        assertThat(table.lines().filter(line -> line.startsWith("pipeline drain, exactly-once"))).singleElement()
+                .satisfies(line -> assertThat(line).contains("12,000").endsWith("MISSED"));
+        assertThat(table.lines().filter(line -> line.startsWith("TaskManager kill -9 -> lag back"))).singleElement()
+                .satisfies(line -> assertThat(line).contains("14.0").endsWith("met"));
+    }
+
+    @Test
+    void commandLineOptions() {
+        assertThat(StackBench.parse(new String[] {"--quick"}).quick()).isTrue();
+        assertThat(StackBench.parse(new String[] {"--runs", "5"}).runs()).isEqualTo(5);
+        assertThat(StackBench.parse(new String[] {"--backlog", "2_000_000"}).backlogReadings()).isEqualTo(2_000_000);
+        assertThat(StackBench.groups(new String[] {"--only", "api,state"})).containsExactlyInAnyOrder("api", "state");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StackBench.groups(new String[] {"--only", "speed"}))
+                .hasMessageContaining("unknown group 'speed'");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StackBench.parse(new String[] {"--fast"}))
+                .hasMessageContaining("unknown option '--fast'");
+    }
+}
