@@ -25,6 +25,35 @@ class StaleCacheTest {
     }
 
     @Test
+    void whileOneRequestReadsAnAgedAnswerAgainTheOthersAreServedTheAnswerInHand() throws Exception {
+        StaleCache<Integer> cache = new StaleCache<>(10, Duration.ofMinutes(1), Duration.ofMillis(300));
+        cache.get("a", () -> 1);
+        Thread.sleep(350);
+        java.util.concurrent.CountDownLatch loading = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CompletableFuture<Integer> refresher = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+                cache.get("a", () -> {
+                    loading.countDown();
+                    try {
+                        release.await();
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return 2;
+                }).value());
+        loading.await();
+        AtomicInteger otherLoads = new AtomicInteger();
+
+        Integer served = cache.get("a", () -> otherLoads.incrementAndGet() + 100).value();
+        release.countDown();
+
+        assertThat(served).isEqualTo(1);
+        assertThat(otherLoads).hasValue(0);
+        assertThat(refresher.get()).isEqualTo(2);
+        assertThat(cache.get("a", () -> 3).value()).isEqualTo(2);
+    }
+
+    @Test
     void withoutFreshnessEveryRequestLoads() {
         StaleCache<Integer> cache = new StaleCache<>(10, Duration.ofMinutes(1));
         AtomicInteger loads = new AtomicInteger();
