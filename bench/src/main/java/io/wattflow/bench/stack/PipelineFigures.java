@@ -146,6 +146,7 @@ final class PipelineFigures {
             sql("TRUNCATE usage_15m");
         }
         String name = "bench-" + (realSinks ? "drain" : "discard") + "-" + run + "-" + UUID.randomUUID().toString().substring(0, 8);
+        flink.freshTaskManagers();
         String jobId = flink.submit(mainClass, jobOptions(name, backlog.topic()));
         try {
             FlinkJobs.await(() -> flink.allTasksRunning(jobId), Duration.ofMinutes(2), "job " + name + " to run");
@@ -177,6 +178,7 @@ final class PipelineFigures {
                 STATE_TOPIC, day, Double.MAX_VALUE));
         progress.say("  %s", summary.describe());
         String name = "bench-state-" + UUID.randomUUID().toString().substring(0, 8);
+        flink.freshTaskManagers();
         String jobId = flink.submit(FlinkJobs.DISCARDING_JOB, jobOptions(name, STATE_TOPIC));
         try {
             FlinkJobs.await(() -> flink.allTasksRunning(jobId), Duration.ofMinutes(2), "job " + name + " to run");
@@ -237,9 +239,25 @@ final class PipelineFigures {
         }
     }
 
+    /**
+     * Creates the topic and waits until every partition has a leader: an idempotent producer that starts on a
+     * partition still without one gets NOT_LEADER_OR_FOLLOWER, then OUT_OF_ORDER_SEQUENCE_NUMBER until it gives up.
+     */
     private void createTopic(String topic) {
         stack.kafka().createTopics(List.of(new KafkaBroker.TopicSpec(topic, PARTITIONS,
                 Map.of("retention.ms", Long.toString(Duration.ofDays(14).toMillis())))));
+        try (Admin admin = stack.kafka().admin()) {
+            FlinkJobs.await(() -> {
+                try {
+                    var description = admin.describeTopics(List.of(topic)).allTopicNames().get(10, TimeUnit.SECONDS).get(topic);
+                    return description.partitions().size() == PARTITIONS
+                            && description.partitions().stream().allMatch(partition -> partition.leader() != null);
+                } catch (Exception e) {
+                    return false;
+                }
+            }, Duration.ofSeconds(60), "every partition of " + topic + " to have a leader");
+        }
+        pause(Duration.ofSeconds(2));
     }
 
     void sql(String statement) {

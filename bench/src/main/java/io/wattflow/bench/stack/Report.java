@@ -85,6 +85,27 @@ final class Report {
         return root;
     }
 
+    /**
+     * The figures of an earlier results.json that this report did not measure (a run with --only), each marked as
+     * carried over; returns their keys.
+     */
+    List<String> carryOver(Path file) throws IOException {
+        List<String> carried = new ArrayList<>();
+        if (!Files.exists(file)) {
+            return carried;
+        }
+        com.fasterxml.jackson.databind.JsonNode earlier = new ObjectMapper().readTree(file.toFile());
+        for (Key key : KEYS) {
+            com.fasterxml.jackson.databind.JsonNode figure = earlier.path(key.name());
+            if (!figures.containsKey(key.name()) && figure.path("median").isNumber()) {
+                figures.put(key.name(), new Figure(figure.get("median").asDouble(), figure.get("min").asDouble(),
+                        figure.get("max").asDouble(), 0, null));
+                carried.add(key.name());
+            }
+        }
+        return carried;
+    }
+
     void writeJson(Path file) throws IOException {
         Files.createDirectories(file.getParent());
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), json());

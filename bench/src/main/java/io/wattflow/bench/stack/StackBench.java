@@ -29,7 +29,8 @@ public final class StackBench {
               --quick            each figure once, on smaller data (500,000 readings, 1,000 customers, 10,000 meters of state)
               --runs N           runs per figure (default 3)
               --backlog N        readings of the pre-loaded backlog (default 5,000,000)
-              --only GROUPS      some of: drain (figures 1-3), latency (4), recovery (5), api (6-7), state (8); comma-separated
+              --only GROUPS      some of: drain (figures 1-3), latency (4), recovery (5), api (6-7), state (8); comma-separated;
+                                 the other figures are carried over from the previous target/bench/results.json
               --keep             leave the benchmark's stack running (to profile it); stop it with
                                  WATTFLOW_HOME=target/bench/stack bin/wattflow down
             Starts its own stack in target/bench/stack on the usual ports (stop yours first: bin/wattflow down) and
@@ -171,6 +172,16 @@ public final class StackBench {
                 progress.say("stopping the benchmark's stack: %s", String.join(", ", stack.down()));
             }
         }
+        if (!groups.equals(GROUPS)) {
+            try {
+                List<String> carried = report.carryOver(outputDir.resolve("results.json"));
+                if (!carried.isEmpty()) {
+                    report.note("carried over from the previous results.json (not measured by this --only run): " + String.join(", ", carried));
+                }
+            } catch (IOException e) {
+                report.note("the previous results.json could not be read: " + e.getMessage());
+            }
+        }
         report.note(String.format("%s, %d run(s) per figure, in %.1f min; logs of the stack in %s", settings.quick() ? "--quick" : "full",
                 settings.runs(), (System.nanoTime() - started) / 60e9, stack.layout().logDir()));
         String table = report.table("Wattflow benchmark (bin/wattflow bench" + (settings.quick() ? " --quick" : "") + ")");
@@ -222,6 +233,7 @@ public final class StackBench {
         String jobId;
         try {
             PipelineFigures pipeline = new PipelineFigures(stack, flink, settings, progress);
+            flink.freshTaskManagers();
             jobId = flink.submit(FlinkJobs.METERING_JOB, pipeline.jobOptions("bench-steady", "readings"));
             FlinkJobs.await(() -> flink.allTasksRunning(jobId), Duration.ofMinutes(2), "the metering job to run");
         } catch (RuntimeException e) {

@@ -1,15 +1,11 @@
 package io.wattflow.bench.stack;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.wattflow.loadgen.GeneratorSettings;
 import io.wattflow.loadgen.LoadGenerator;
 import io.wattflow.stack.LocalStack;
 import io.wattflow.stack.ManagedProcess;
 import java.math.BigDecimal;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,9 +37,7 @@ final class SteadyLoadFigures {
     private final FlinkJobs flink;
     private final BenchSettings settings;
     private final Progress progress;
-    private final String adminToken;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final ObjectMapper json = new ObjectMapper();
+    private final JsonHttp http;
     private final Instant firstWindow;
     private int windows;
 
@@ -52,7 +46,7 @@ final class SteadyLoadFigures {
         this.flink = flink;
         this.settings = settings;
         this.progress = progress;
-        this.adminToken = adminToken;
+        this.http = new JsonHttp(adminToken);
         // Six and a half days back: every window still ends inside the job's lateness horizon of seven days.
         this.firstWindow = Instant.now().minus(Duration.ofHours(156)).truncatedTo(ChronoUnit.HOURS);
     }
@@ -141,14 +135,12 @@ final class SteadyLoadFigures {
 
     private boolean visible(String meterId, String from, String to) {
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(stack.api().url() + "/api/v1/meters/" + meterId
-                            + "/usage?from=" + from + "&to=" + to + "&granularity=day"))
-                    .header("Authorization", "Bearer " + adminToken).timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(JsonHttp.request(stack.api().url() + "/api/v1/meters/" + meterId
+                    + "/usage?from=" + from + "&to=" + to + "&granularity=day"));
             if (response.statusCode() != 200) {
                 return false;
             }
-            JsonNode total = json.readTree(response.body()).get("totalKwh");
+            JsonNode total = http.parse(response.body()).get("totalKwh");
             return total != null && new BigDecimal(total.asText()).signum() > 0;
         } catch (Exception e) {
             return false;

@@ -37,6 +37,26 @@ class ReportTest {
     }
 
     @Test
+    void aPartialRunCarriesOverTheFiguresItDidNotMeasure(@TempDir Path dir) throws Exception {
+        Path file = dir.resolve("results.json");
+        Report earlier = new Report(Map.of());
+        earlier.put("ceiling_readings_per_s", Figure.of(List.of(100.0, 200.0, 300.0)));
+        earlier.put("state_bytes_per_meter", Figure.of(List.of(1.0)));
+        earlier.put("api_usage_rps", Figure.failed("no wrk"));
+        earlier.writeJson(file);
+        Report partial = new Report(Map.of());
+        partial.put("state_bytes_per_meter", Figure.of(List.of(5.0)));
+
+        List<String> carried = partial.carryOver(file);
+
+        assertThat(carried).containsExactly("ceiling_readings_per_s");
+        assertThat(partial.get("ceiling_readings_per_s").median()).isEqualTo(200.0);
+        assertThat(partial.get("ceiling_readings_per_s").max()).isEqualTo(300.0);
+        assertThat(partial.get("state_bytes_per_meter").median()).isEqualTo(5.0);
+        assertThat(partial.get("api_usage_rps")).isNull();
+    }
+
+    @Test
     void theTableSaysWhichGoalsAreMetAndWhichMissed() {
         Report report = new Report(Map.of());
         report.put("pipeline_readings_per_s", Figure.of(List.of(12_000.0)));
