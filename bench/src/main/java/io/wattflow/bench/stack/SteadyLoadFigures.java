@@ -150,8 +150,9 @@ final class SteadyLoadFigures {
     /**
      * Figure 5: 25 s into a steady load, kill -9 of the TaskManager running the Kafka source. Running again: every task
      * of the job runs again. Caught up: the source's pending records are back to the most seen in the 10 s before the
-     * kill (what "no lag" looks like under a steady load, with records in flight). The TaskManager is brought back
-     * after each run, as a supervisor would.
+     * kill (what "no lag" looks like under a steady load, with records in flight). A run where the job was already
+     * more than 2 s of input behind before the kill measures nothing and fails the figure. The TaskManager is brought
+     * back after each run, as a supervisor would.
      */
     Recovery recovery(String jobId) throws Exception {
         CompletableFuture<LoadGenerator.Summary> load = steadyLoad(settings.recoveryLoad());
@@ -165,6 +166,10 @@ final class SteadyLoadFigures {
                     steadyPending = Math.max(steadyPending, pending.getAsLong());
                 }
                 ManagedProcess.sleep(Duration.ofMillis(500));
+            }
+            if (steadyPending > settings.steadyRate() * 2L) {
+                throw new BenchException(String.format("the job was %,d readings behind before the kill: it does not keep up with "
+                        + "%,d readings/s here, so there is no lag-free state to recover to", steadyPending, settings.steadyRate()));
             }
             int index = flink.taskManagerOfSource(jobId);
             ManagedProcess taskManager = stack.flink().taskManager(index);
