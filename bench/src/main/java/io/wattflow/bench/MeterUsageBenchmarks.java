@@ -9,6 +9,9 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.runtime.operators.testutils.MockEnvironment;
+import org.apache.flink.runtime.operators.testutils.MockEnvironmentBuilder;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -39,6 +42,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class MeterUsageBenchmarks {
     private static final int METERS = 1_000;
+    private static final long SLOT_MANAGED_MEMORY_BYTES = 160L << 20;
     private static final long QUARTER_HOUR = Duration.ofMinutes(15).toMillis();
     private static final long DAY_START = Instant.parse("2026-11-27T00:00:00Z").toEpochMilli();
 
@@ -49,9 +53,15 @@ public class MeterUsageBenchmarks {
     @Setup(Level.Iteration)
     public void openStateWithOneDayPerMeter() throws Exception {
         UsageRules rules = UsageRules.of(Duration.ofDays(7), Duration.ofDays(1), 10_000, Map.of());
+        // One slot's share of a TaskManager's managed memory, and the RocksDB options of flink-conf/config.yaml:
+        // without managed memory the harness gives RocksDB a write buffer of a few hundred kilobytes.
+        MockEnvironment oneSlot = new MockEnvironmentBuilder().setManagedMemorySize(SLOT_MANAGED_MEMORY_BYTES).build();
         harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new MeterUsage(rules)),
-                reading -> reading.meterId, Types.STRING);
-        harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+                reading -> reading.meterId, Types.STRING, oneSlot);
+        harness.setStateBackend(new EmbeddedRocksDBStateBackend().configure(Configuration.fromMap(Map.of(
+                "state.backend.rocksdb.use-bloom-filter", "true",
+                "state.backend.rocksdb.compression.per.level", "NO_COMPRESSION;NO_COMPRESSION;LZ4_COMPRESSION")),
+                getClass().getClassLoader()));
         harness.open();
         resends = new MeterReading[METERS];
         for (int slot = 0; slot < 96; slot++) {
