@@ -41,7 +41,9 @@ public final class BillingApiMain {
         Map<String, String> env = System.getenv();
         String instance = env.getOrDefault("WATTFLOW_INSTANCE_ID", "billing-api-" + ProcessHandle.current().pid() + "-" + UUID.randomUUID());
         BillingApi.Dependencies dependencies = new BillingApi.Dependencies(dataSource,
-                new BillingRunWorker.Settings(instance, Duration.ofSeconds(30), Duration.ofSeconds(1), BillingRunWorker.StepHook.NONE),
+                new BillingRunWorker.Settings(instance, Duration.ofSeconds(30), Duration.ofSeconds(1), BillingRunWorker.StepHook.NONE,
+                        Integer.parseInt(env.getOrDefault("WATTFLOW_BILLING_RUN_THREADS",
+                                Integer.toString(BillingRunWorker.Settings.DEFAULT_INVOICING_THREADS)))),
                 env.get("WATTFLOW_KAFKA_BOOTSTRAP"), new BigDecimal(env.getOrDefault("WATTFLOW_BILLING_COMPLETENESS_THRESHOLD", "0.9")),
                 metrics, Integer.parseInt(env.getOrDefault("WATTFLOW_API_RATE_LIMIT", "200")));
         bootstrapAdminToken(dataSource, env.get("WATTFLOW_BOOTSTRAP_ADMIN_TOKEN_FILE"));

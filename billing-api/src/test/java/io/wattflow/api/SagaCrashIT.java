@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -75,6 +76,54 @@ class SagaCrashIT {
             assertThat(rows(statement, "SELECT DISTINCT customer_id FROM invoice ORDER BY customer_id")).containsExactly("S-1", "S-2", "S-3");
             assertThat(rows(statement, "SELECT payload->>'invoiceId' FROM outbox ORDER BY created_at"))
                     .containsExactlyInAnyOrderElementsOf(rows(statement, "SELECT id::text FROM invoice"));
+        }
+    }
+
+    @Test
+    void parallelInvoicersIssueGapFreeNumbersOncePerCustomerAndAFailedCustomerIsRetried() throws Exception {
+        String database = "saga_parallel";
+        PostgresServer postgres = ApiFixture.database(database);
+        String operator;
+        int customers = 40;
+        try (Connection connection = postgres.connect(database); Statement statement = connection.createStatement()) {
+            operator = ApiFixture.addToken(connection, "saga", "operator");
+            for (int c = 1; c <= customers; c++) {
+                statement.execute("INSERT INTO customer (id, name, timezone) VALUES ('P-" + c + "', 'Parallel " + c + "', 'UTC')");
+                statement.execute("INSERT INTO customer_tariff (customer_id, valid_from, tariff_id) VALUES ('P-" + c + "', '2026-01-01', 'standard')");
+            }
+        }
+        // The tenth event written fails its transaction (a database error, not a crash): that customer stays pending
+        // and is invoiced when the run is taken up again, while the other invoicers' transactions go on.
+        AtomicInteger events = new AtomicInteger();
+        AtomicBoolean failed = new AtomicBoolean();
+        BillingRunWorker.StepHook failTenth = (at, customer) -> {
+            if (at.equals("event-written") && events.incrementAndGet() == 10 && failed.compareAndSet(false, true)) {
+                throw new IllegalStateException("injected failure while invoicing " + customer);
+            }
+        };
+        try (ApiFixture a = ApiFixture.start(database, dataSource -> new BillingApi.Dependencies(dataSource,
+                new BillingRunWorker.Settings("A", Duration.ofSeconds(2), Duration.ofMillis(200), failTenth, 4), null,
+                new BigDecimal("0.9"), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), 1_000))) {
+            HttpResponse<String> started = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(a.baseUrl() + "/api/v1/billing-runs"))
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"period\":\"2026-10\"}")).header("Authorization", "Bearer " + operator).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(started.statusCode()).isEqualTo(202);
+            await().atMost(Duration.ofSeconds(60)).until(() -> runStatus(postgres, database).equals("completed"));
+        }
+
+        assertThat(failed).isTrue();
+        try (Connection connection = postgres.connect(database); Statement statement = connection.createStatement()) {
+            List<String> expectedNumbers = new ArrayList<>();
+            List<String> expectedCustomers = new ArrayList<>();
+            for (int n = 1; n <= customers; n++) {
+                expectedNumbers.add(Integer.toString(n));
+                expectedCustomers.add("P-" + n);
+            }
+            assertThat(rows(statement, "SELECT number FROM invoice WHERE series = 'INV' ORDER BY number")).containsExactlyElementsOf(expectedNumbers);
+            assertThat(rows(statement, "SELECT customer_id FROM invoice")).containsExactlyInAnyOrderElementsOf(expectedCustomers);
+            assertThat(rows(statement, "SELECT payload->>'invoiceId' FROM outbox"))
+                    .containsExactlyInAnyOrderElementsOf(rows(statement, "SELECT id::text FROM invoice"));
+            assertThat(rows(statement, "SELECT DISTINCT state FROM billing_run_customer")).containsExactly("invoiced");
         }
     }
 

@@ -19,7 +19,12 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import io.micrometer.core.instrument.Counter;
@@ -28,10 +33,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Carries billing runs forward, on any instance: it leases a run that needs work, then takes its customers one by one,
- * each in one local transaction (invoice, its number from the series' counter row, the outbox event, the customer's
- * progress), renewing the lease as it goes. An instance that dies leaves its lease to expire; another one resumes
- * the run where the committed progress says. Cancelling compensates: every invoice of the run gets a credit note.
+ * Carries billing runs forward, on any instance: it leases a run that needs work, then invoices its customers, several
+ * at a time, each in one local transaction (invoice, its number from the series' counter row, the outbox event, the
+ * customer's progress), renewing the lease as it goes. An instance that dies leaves its lease to expire; another one
+ * resumes the run where the committed progress says. Cancelling compensates: every invoice of the run gets a credit note.
+ *
+ * <p>Customers are priced in parallel (reading usage and computing the bill is most of the work); their transactions
+ * queue only for the counter row, which each holds from taking its number to its commit, so numbers stay gap-free.
  */
 public final class BillingRunWorker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BillingRunWorker.class);
@@ -44,8 +52,24 @@ public final class BillingRunWorker implements AutoCloseable {
         void reached(String step, String customerId);
     }
 
-    /** How this instance runs billing runs. */
-    public record Settings(String owner, Duration leaseTime, Duration pollInterval, StepHook hook) {
+    /**
+     * How this instance runs billing runs.
+     *
+     * @param invoicingThreads customers invoiced at a time; each holds one database connection while it works, so keep
+     *                         it below the pool size to leave connections for requests
+     */
+    public record Settings(String owner, Duration leaseTime, Duration pollInterval, StepHook hook, int invoicingThreads) {
+        public static final int DEFAULT_INVOICING_THREADS = 4;
+
+        public Settings {
+            if (invoicingThreads < 1) {
+                throw new IllegalArgumentException("invoicingThreads must be at least 1, got " + invoicingThreads);
+            }
+        }
+
+        public Settings(String owner, Duration leaseTime, Duration pollInterval, StepHook hook) {
+            this(owner, leaseTime, pollInterval, hook, DEFAULT_INVOICING_THREADS);
+        }
     }
 
     private final BillingRunRepository runs;
@@ -57,6 +81,7 @@ public final class BillingRunWorker implements AutoCloseable {
         thread.setDaemon(true);
         return thread;
     });
+    private final ExecutorService invoicers;
     private volatile boolean crashed;
 
     private final Counter invoicesIssued;
@@ -68,6 +93,12 @@ public final class BillingRunWorker implements AutoCloseable {
         this.customers = customers;
         this.json = json;
         this.settings = settings;
+        AtomicInteger invoicerNumber = new AtomicInteger();
+        this.invoicers = Executors.newFixedThreadPool(settings.invoicingThreads(), runnable -> {
+            Thread thread = new Thread(runnable, "billing-run-invoicer-" + invoicerNumber.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
         this.invoicesIssued = Counter.builder("wattflow_billing_invoices_issued").description("invoices issued by billing runs").register(metrics);
         this.customersHeld = Counter.builder("wattflow_billing_customers_held").description("customers held for incomplete data").register(metrics);
         this.creditNotesIssued = Counter.builder("wattflow_billing_credit_notes_issued").description("credit notes of cancelled runs").register(metrics);
@@ -112,14 +143,7 @@ public final class BillingRunWorker implements AutoCloseable {
         BillingRunRepository.Run run = leased.get();
         Heartbeat heartbeat = new Heartbeat();
         if (run.status().equals("running")) {
-            for (String customerId : runs.customers(run.id(), "pending")) {
-                try {
-                    invoice(run, customerId);
-                } catch (JsonProcessingException e) {
-                    throw new IllegalStateException("an earlier invoice of " + customerId + " cannot be read: " + e.getMessage(), e);
-                }
-                heartbeat.beat();
-            }
+            invoiceAll(run, runs.customers(run.id(), "pending"), heartbeat);
             runs.finish(run.id(), "running", "completed");
         } else {
             for (String customerId : runs.customers(run.id(), "invoiced")) {
@@ -129,6 +153,45 @@ public final class BillingRunWorker implements AutoCloseable {
             runs.finish(run.id(), "cancelling", "cancelled");
         }
         return true;
+    }
+
+    /**
+     * Every customer invoiced, {@link Settings#invoicingThreads()} at a time. The first failure stops customers not yet
+     * begun and is thrown once those under way have ended; what they committed stands, the rest stays pending.
+     */
+    private void invoiceAll(BillingRunRepository.Run run, List<String> customerIds, Heartbeat heartbeat) {
+        AtomicReference<RuntimeException> failure = new AtomicReference<>();
+        List<Future<?>> invoicing = new ArrayList<>(customerIds.size());
+        for (String customerId : customerIds) {
+            invoicing.add(invoicers.submit(() -> {
+                if (failure.get() != null || crashed) {
+                    return;
+                }
+                try {
+                    invoice(run, customerId);
+                } catch (JsonProcessingException e) {
+                    failure.compareAndSet(null, new IllegalStateException("an earlier invoice of " + customerId + " cannot be read: "
+                            + e.getMessage(), e));
+                } catch (RuntimeException e) {
+                    failure.compareAndSet(null, e);
+                }
+            }));
+        }
+        for (Future<?> customer : invoicing) {
+            try {
+                customer.get();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                invoicing.forEach(pending -> pending.cancel(false));
+                throw new IllegalStateException("interrupted while invoicing run " + run.id(), e);
+            } catch (ExecutionException e) {
+                failure.compareAndSet(null, new IllegalStateException(e.getCause()));
+            }
+            heartbeat.beat();
+        }
+        if (failure.get() != null) {
+            throw failure.get();
+        }
     }
 
     /** Renews the lease a third of the way through it, not after every customer (an UPDATE each). */
@@ -337,6 +400,7 @@ public final class BillingRunWorker implements AutoCloseable {
     @Override
     public void close() {
         executor.shutdownNow();
+        invoicers.shutdownNow();
     }
 
     /** What a {@link StepHook} throws to simulate a crash. */
