@@ -119,9 +119,13 @@ final class ApiFigures {
     }
 
     Wrk.Result wrk(String url) {
+        return wrk(url, settings.wrkDuration());
+    }
+
+    Wrk.Result wrk(String url, Duration duration) {
         // One request first: a wrong URL fails here with the API's own problem detail, not as a wall of non-2xx.
         get(url);
-        return Wrk.run(url, adminToken, settings.wrkDuration(), workDir);
+        return Wrk.run(url, adminToken, duration, workDir);
     }
 
     /**

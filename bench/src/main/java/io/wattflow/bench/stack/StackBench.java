@@ -297,19 +297,25 @@ public final class StackBench {
         wrk(api, api.usageUrl(), "api_usage_rps", "api_usage_p50_ms", "api_usage_p99_ms");
         wrk(api, api.billPreviewUrl(), "api_bill_preview_rps", null, "api_bill_preview_p99_ms");
         wrk(api, api.trivialUrl(), "api_trivial_rps", null, null);
-        report.note(String.format("API: wrk %d threads, %d connections, %d s per run, on the same 2 cores as the API, PostgreSQL "
-                + "and the rest of the stack (idle but running)", Wrk.THREADS, Wrk.CONNECTIONS, settings.wrkDuration().toSeconds()));
+        report.note(String.format("API: wrk %d threads, %d connections, %d s per run after a %d s warm-up, on the same 2 cores as the API, "
+                + "PostgreSQL and the rest of the stack (idle but running)", Wrk.THREADS, Wrk.CONNECTIONS, settings.wrkDuration().toSeconds(),
+                WRK_WARM_UP.toSeconds()));
         measure("billing_run_10k_s", api::billingRun, "%.1f s");
         if (settings.billingCustomers() != 10_000) {
             report.note(String.format("billing run: %,d customers (--quick), not 10,000", settings.billingCustomers()));
         }
     }
 
+    private static final Duration WRK_WARM_UP = Duration.ofSeconds(10);
+
     private void wrk(ApiFigures api, String url, String rpsKey, String p50Key, String p99Key) {
         List<Double> rps = new ArrayList<>();
         List<Double> p50 = new ArrayList<>();
         List<Double> p99 = new ArrayList<>();
         try {
+            // Not counted: the first seconds of load measure the API's JIT compiler and its connection pool filling.
+            progress.say("wrk warm-up (%d s, not counted): %s", WRK_WARM_UP.toSeconds(), url);
+            api.wrk(url, WRK_WARM_UP);
             for (int run = 1; run <= settings.runs(); run++) {
                 progress.say("wrk run %d/%d: %s", run, settings.runs(), url);
                 Wrk.Result result = api.wrk(url);
