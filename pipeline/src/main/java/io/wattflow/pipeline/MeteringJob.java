@@ -14,6 +14,7 @@ import io.wattflow.pipeline.sink.InfluxLines;
 import io.wattflow.pipeline.sink.UsageTableSink;
 import io.wattflow.pipeline.usage.LatestBucketsPerCheckpoint;
 import io.wattflow.pipeline.usage.MeterUsage;
+import io.wattflow.pipeline.usage.MeterUsageOperator;
 import io.wattflow.pipeline.usage.UsageBucket;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -44,6 +45,8 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 public final class MeteringJob {
     /** Bound of the per-checkpoint pre-aggregation buffer per subtask (about 100 bytes a bucket). */
     static final int MAX_BUFFERED_BUCKETS = 200_000;
+    /** Bound of MeterUsage's state writes held until the checkpoint per subtask (about 200 bytes an entry). */
+    static final int MAX_BUFFERED_STATE_ENTRIES = 100_000;
 
     private MeteringJob() {
     }
@@ -78,8 +81,9 @@ public final class MeteringJob {
 
         SingleOutputStreamOperator<UsageBucket> buckets = valid
                 .keyBy(reading -> reading.meterId)
-                .process(new MeterUsage(config.usageRules()))
-                .uid("meter-usage").name("Deduplicate and sum per meter and bucket");
+                .transform("Deduplicate and sum per meter and bucket", TypeInformation.of(UsageBucket.class),
+                        new MeterUsageOperator(new MeterUsage(config.usageRules(), MAX_BUFFERED_STATE_ENTRIES)))
+                .uid("meter-usage");
 
         // Only the latest total of each bucket touched since the last checkpoint goes on to the sinks.
         DataStream<UsageBucket> changed = buckets

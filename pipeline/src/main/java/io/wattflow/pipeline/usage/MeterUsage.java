@@ -7,10 +7,16 @@ import io.wattflow.pipeline.reading.Rejection;
 import io.wattflow.pipeline.reading.RejectionReason;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
@@ -29,6 +35,12 @@ import org.apache.flink.util.Collector;
  *
  * <p>The clock is the largest Kafka record timestamp seen for the meter, never the wall clock or a watermark, so a
  * replay of the same log gives the same state and output.
+ *
+ * <p>Run by {@link MeterUsageOperator}, state writes wait in memory until the checkpoint barrier (or until
+ * {@code maxBufferedEntries} are waiting): a bucket that three readings change within a checkpoint is read and written
+ * once, the meter's clock is written once, and the accepted reading ids go to RocksDB in one batch per meter. Nothing
+ * waits across a checkpoint, so the snapshot holds exactly what writing each change at once would have left. Run by a
+ * plain {@code KeyedProcessOperator}, every element's writes go to state before the next element.
  */
 public class MeterUsage extends KeyedProcessFunction<String, MeterReading, UsageBucket> {
     private static final long serialVersionUID = 1L;
@@ -59,6 +71,7 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
     static final ValueStateDescriptor<Long> LAST_SWEEP_DAY = new ValueStateDescriptor<>("last-sweep-day", Types.LONG);
 
     private final UsageRules rules;
+    private final int maxBufferedEntries;
 
     private transient MapState<String, AcceptedReading> accepted;
     private transient MapState<BucketKey, BucketTotal> buckets;
@@ -67,19 +80,38 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
     private transient ValueState<Long> clock;
     private transient ValueState<Long> lastSweepDay;
 
-    /** Bucket totals the overlap check of the current reading already read: apply() updates them without reading again. */
-    private transient Map<BucketKey, BucketTotal> bucketsRead;
-    /** meter id -> {@link MeterHint}; at most {@link #MAX_HINTS} meters per subtask (about 200 bytes each). */
-    private transient Map<String, MeterHint> hints;
-    static final int MAX_HINTS = 200_000;
+    /** meter id -> {@link MeterCache}; at most {@link #MAX_CACHED_METERS} meters per subtask (about 200 bytes each). */
+    private transient Map<String, MeterCache> caches;
+    static final int MAX_CACHED_METERS = 200_000;
+    /** Meters whose cache holds writes not yet in state, or bucket totals read since their last write-out. */
+    private transient Set<String> metersBuffering;
+    /** Accepted readings and bucket totals held by the caches of {@link #metersBuffering}. */
+    private transient int bufferedEntries;
+    /** Switches the keyed state to another meter; null when no operator lent one (then nothing waits). */
+    private transient Consumer<String> keySwitch;
+    private transient Supplier<String> currentKey;
 
     private transient Counter acceptedCount;
     private transient Counter duplicates;
     private transient Counter registerResets;
     private transient Counter registerRollovers;
 
-    public MeterUsage(UsageRules rules) {
+    /**
+     * @param maxBufferedEntries accepted readings and bucket totals held in memory per subtask before they are written
+     *                           to state ahead of the next checkpoint (about 200 bytes each)
+     */
+    public MeterUsage(UsageRules rules, int maxBufferedEntries) {
+        if (maxBufferedEntries < 1) {
+            throw new IllegalArgumentException("maxBufferedEntries must be at least 1, got " + maxBufferedEntries);
+        }
         this.rules = rules;
+        this.maxBufferedEntries = maxBufferedEntries;
+    }
+
+    /** Lets writes wait until {@link #writeBuffered()}: the operator switches the keyed state between meters. */
+    void useKeySwitch(Consumer<String> keySwitch, Supplier<String> currentKey) {
+        this.keySwitch = keySwitch;
+        this.currentKey = currentKey;
     }
 
     @Override
@@ -90,8 +122,9 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
         registerValues = getRuntimeContext().getMapState(REGISTER_VALUES);
         clock = getRuntimeContext().getState(CLOCK);
         lastSweepDay = getRuntimeContext().getState(LAST_SWEEP_DAY);
-        bucketsRead = new java.util.HashMap<>();
-        hints = new java.util.HashMap<>();
+        caches = new HashMap<>();
+        metersBuffering = new LinkedHashSet<>();
+        bufferedEntries = 0;
         var metrics = getRuntimeContext().getMetricGroup();
         acceptedCount = metrics.counter("readingsAccepted");
         duplicates = metrics.counter("readingsDuplicate");
@@ -101,65 +134,159 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
 
     @Override
     public void processElement(MeterReading reading, Context context, Collector<UsageBucket> out) throws Exception {
-        MeterHint hint = hint(reading.meterId);
-        long now = advanceClock(hint, reading.recordTimestamp);
-        bucketsRead.clear();
+        MeterCache cache = cache(reading.meterId);
+        long now = advanceClock(cache, reading.recordTimestamp);
         try {
-            ReadingKind established = hint.kinds.get(reading.channel);
+            ReadingKind established = cache.kinds.get(reading.channel);
             if (established == null) {
                 established = channelKinds.get(reading.channel);
                 if (established != null) {
-                    hint.kinds.put(reading.channel, established);
+                    cache.kinds.put(reading.channel, established);
                 }
             }
-            Map<BucketKey, long[]> changes = isResend(reading, now, established) ? null
-                    : reading.kind == ReadingKind.INTERVAL ? interval(reading) : register(reading);
+            Map<BucketKey, long[]> changes = isResend(cache, reading, now, established) ? null
+                    : reading.kind == ReadingKind.INTERVAL ? interval(cache, reading) : register(reading);
             if (changes == null) {
                 duplicates.inc();
             } else {
-                accepted.put(reading.readingId, new AcceptedReading(reading));
+                cache.accept(reading);
+                bufferedEntries++;
                 if (established == null) {
                     channelKinds.put(reading.channel, reading.kind);
-                    hint.kinds.put(reading.channel, reading.kind);
+                    cache.kinds.put(reading.channel, reading.kind);
                 }
                 acceptedCount.inc();
-                apply(reading, changes, out);
+                apply(cache, reading, changes, out);
             }
         } catch (Rejected rejected) {
             context.output(ParseAndValidate.REJECTED, new Rejection(reading.source, rejected.reason, rejected.getMessage()));
         }
-        sweepOncePerDay(hint, now);
+        sweepOncePerDay(cache, now);
+        if (keySwitch == null) {
+            writeOut(cache);
+            metersBuffering.clear();
+        } else if (bufferedEntries >= maxBufferedEntries) {
+            writeBuffered();
+        }
     }
 
     /**
-     * What this instance last read or wrote of the meter's clock, sweep day and channel kinds: the same values as in
-     * state, since this operator is their only writer, so reading them again costs a RocksDB lookup for nothing. A
-     * restored or rescaled job starts with no hints and reads state; the map is bounded and simply forgotten when full.
+     * What this instance knows of a meter: the clock, sweep day and channel kinds it last read or wrote (the same as in
+     * state, since this operator is their only writer, so reading them again costs a RocksDB lookup for nothing), and
+     * the writes waiting for {@link #writeBuffered()} with the bucket totals read since the last one. A restored or
+     * rescaled job starts with empty caches and reads state.
      */
-    static final class MeterHint {
+    static final class MeterCache {
+        final String meterId;
         long clock = Long.MIN_VALUE;
+        boolean clockChanged;
         long sweptDay = Long.MIN_VALUE;
-        final Map<String, ReadingKind> kinds = new java.util.HashMap<>(4);
+        final Map<String, ReadingKind> kinds = new HashMap<>(4);
+        /** Readings accepted since the last write-out, by reading id. */
+        Map<String, AcceptedReading> accepted;
+        /** Bucket totals read or changed since the last write-out; null values are buckets known to be absent. */
+        Map<BucketKey, BucketTotal> buckets;
+        Set<BucketKey> changedBuckets;
+
+        MeterCache(String meterId) {
+            this.meterId = meterId;
+        }
+
+        void accept(MeterReading reading) {
+            if (accepted == null) {
+                accepted = new HashMap<>();
+            }
+            accepted.put(reading.readingId, new AcceptedReading(reading));
+        }
+
+        boolean buffering() {
+            return clockChanged || accepted != null || buckets != null;
+        }
+
+        int entries() {
+            return (accepted == null ? 0 : accepted.size()) + (buckets == null ? 0 : buckets.size());
+        }
     }
 
-    private MeterHint hint(String meterId) throws Exception {
-        MeterHint hint = hints.get(meterId);
-        if (hint == null) {
-            if (hints.size() >= MAX_HINTS) {
-                hints.clear();
+    private MeterCache cache(String meterId) throws Exception {
+        MeterCache cache = caches.get(meterId);
+        if (cache == null) {
+            if (caches.size() >= MAX_CACHED_METERS) {
+                writeBuffered();
+                caches.clear();
             }
-            hint = new MeterHint();
+            cache = new MeterCache(meterId);
             Long storedClock = clock.value();
             Long storedSweep = lastSweepDay.value();
-            hint.clock = storedClock == null ? Long.MIN_VALUE : storedClock;
-            hint.sweptDay = storedSweep == null ? Long.MIN_VALUE : storedSweep;
-            hints.put(meterId, hint);
+            cache.clock = storedClock == null ? Long.MIN_VALUE : storedClock;
+            cache.sweptDay = storedSweep == null ? Long.MIN_VALUE : storedSweep;
+            caches.put(meterId, cache);
         }
-        return hint;
+        metersBuffering.add(meterId);
+        return cache;
+    }
+
+    /** The bucket's total as it stands, from the cache or else from state (then cached until the next write-out). */
+    private BucketTotal bucket(MeterCache cache, BucketKey key) throws Exception {
+        if (cache.buckets == null) {
+            cache.buckets = new HashMap<>();
+            cache.changedBuckets = new HashSet<>();
+        } else if (cache.buckets.containsKey(key)) {
+            return cache.buckets.get(key);
+        }
+        BucketTotal total = buckets.get(key);
+        cache.buckets.put(key, total);
+        bufferedEntries++;
+        return total;
+    }
+
+    /**
+     * Writes what every buffering meter's cache holds to state, switching the keyed state from meter to meter. Called
+     * by the operator before each checkpoint barrier and at the end of input, and here when the buffer is full.
+     */
+    void writeBuffered() throws Exception {
+        if (metersBuffering.isEmpty()) {
+            return;
+        }
+        String current = currentKey.get();
+        for (String meterId : metersBuffering) {
+            MeterCache cache = caches.get(meterId);
+            if (cache.buffering()) {
+                keySwitch.accept(meterId);
+                writeOut(cache);
+            }
+        }
+        metersBuffering.clear();
+        bufferedEntries = 0;
+        if (current != null) {
+            keySwitch.accept(current);
+        }
+    }
+
+    /** Writes one meter's waiting changes to state; the keyed state must be at that meter. */
+    private void writeOut(MeterCache cache) throws Exception {
+        if (cache.clockChanged) {
+            clock.update(cache.clock);
+            cache.clockChanged = false;
+        }
+        if (cache.accepted != null) {
+            accepted.putAll(cache.accepted);
+        }
+        if (cache.changedBuckets != null && !cache.changedBuckets.isEmpty()) {
+            Map<BucketKey, BucketTotal> changed = new HashMap<>();
+            for (BucketKey key : cache.changedBuckets) {
+                changed.put(key, cache.buckets.get(key));
+            }
+            buckets.putAll(changed);
+        }
+        bufferedEntries -= cache.entries();
+        cache.accepted = null;
+        cache.buckets = null;
+        cache.changedBuckets = null;
     }
 
     /** True for a resend under the same readingId; throws for a reading the meter's state refuses. */
-    private boolean isResend(MeterReading reading, long now, ReadingKind established) throws Exception {
+    private boolean isResend(MeterCache cache, MeterReading reading, long now, ReadingKind established) throws Exception {
         if (reading.endMillis < now - rules.latenessHorizon().toMillis()) {
             // The parser checked the reading against its own record timestamp; this meter has seen later ones.
             throw new Rejected(RejectionReason.TOO_LATE, "the reading lies more than the lateness horizon before the meter's latest record");
@@ -168,7 +295,10 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
             throw new Rejected(RejectionReason.KIND_CONFLICT, "channel " + reading.channel + " of this meter reports "
                     + established.name().toLowerCase(java.util.Locale.ROOT) + " readings");
         }
-        AcceptedReading previous = accepted.get(reading.readingId);
+        AcceptedReading previous = cache.accepted == null ? null : cache.accepted.get(reading.readingId);
+        if (previous == null) {
+            previous = accepted.get(reading.readingId);
+        }
         if (previous == null) {
             return false;
         }
@@ -182,12 +312,10 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
      * The bucket changes of an interval reading: (energy, readings) per bucket; null when the same interval was
      * already accepted with the same energy under another id; throws for a conflict or an overlap.
      */
-    private Map<BucketKey, long[]> interval(MeterReading reading) throws Exception {
+    private Map<BucketKey, long[]> interval(MeterCache cache, MeterReading reading) throws Exception {
         List<ProRataSplit.Part> parts = ProRataSplit.split(reading.startMillis, reading.endMillis, reading.energyMilliWattHours);
         for (ProRataSplit.Part part : parts) {
-            BucketKey key = new BucketKey(reading.channel, part.bucketStartMillis());
-            BucketTotal total = buckets.get(key);
-            bucketsRead.put(key, total);
+            BucketTotal total = bucket(cache, new BucketKey(reading.channel, part.bucketStartMillis()));
             if (total == null) {
                 continue;
             }
@@ -271,21 +399,22 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
         }
     }
 
-    /** At most one state read (none when the overlap check read it) and one write per changed bucket; emits the new totals. */
-    private void apply(MeterReading reading, Map<BucketKey, long[]> changes, Collector<UsageBucket> out) throws Exception {
+    /** Changes the cached totals (read from state once per write-out at most); emits the new totals. */
+    private void apply(MeterCache cache, MeterReading reading, Map<BucketKey, long[]> changes, Collector<UsageBucket> out) throws Exception {
         for (Map.Entry<BucketKey, long[]> change : changes.entrySet()) {
             BucketKey key = change.getKey();
-            BucketTotal total = bucketsRead.containsKey(key) ? bucketsRead.get(key) : buckets.get(key);
+            BucketTotal total = bucket(cache, key);
             boolean created = total == null;
             if (created) {
                 total = new BucketTotal(0, 0);
+                cache.buckets.put(key, total);
             }
             total.energyMilliWattHours += change.getValue()[0];
             total.readingCount += (int) change.getValue()[1];
             if (reading.kind == ReadingKind.INTERVAL) {
                 total.addInterval(reading.startMillis, reading.endMillis, reading.energyMilliWattHours);
             }
-            buckets.put(key, total);
+            cache.changedBuckets.add(key);
             UsageBucket bucket = new UsageBucket(reading.meterId, key.channel, key.bucketStartMillis, total.energyMilliWattHours,
                     total.readingCount);
             bucket.deltaMilliWattHours = change.getValue()[0];
@@ -294,21 +423,23 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
         }
     }
 
-    private long advanceClock(MeterHint hint, long recordTimestamp) throws Exception {
-        if (recordTimestamp > hint.clock) {
-            clock.update(recordTimestamp);
-            hint.clock = recordTimestamp;
+    private static long advanceClock(MeterCache cache, long recordTimestamp) {
+        if (recordTimestamp > cache.clock) {
+            cache.clock = recordTimestamp;
+            cache.clockChanged = true;
         }
-        return hint.clock;
+        return cache.clock;
     }
 
-    private void sweepOncePerDay(MeterHint hint, long now) throws Exception {
+    /** Sweeps state itself, so the meter's waiting writes go there first. */
+    private void sweepOncePerDay(MeterCache cache, long now) throws Exception {
         long day = Math.floorDiv(now, DAY_MILLIS);
-        if (hint.sweptDay >= day) {
+        if (cache.sweptDay >= day) {
             return;
         }
+        writeOut(cache);
         lastSweepDay.update(day);
-        hint.sweptDay = day;
+        cache.sweptDay = day;
         long cutoff = now - rules.latenessHorizon().toMillis();
         removeIf(accepted, entry -> entry.getValue().endMillis < cutoff);
 

@@ -14,6 +14,7 @@ import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -22,15 +23,30 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+/**
+ * MeterUsage as the job runs it: writes buffered until the checkpoint barrier ({@link MeterUsageOperator}).
+ * {@link MeterUsageDirectWritesTest} runs every test again with each element's writes going to state at once.
+ */
 class MeterUsageTest {
     /** Registers of meters whose id starts with ROLL- wrap at 100000 kWh. */
     static final UsageRules RULES = UsageRules.of(Duration.ofDays(7), Duration.ofDays(1), 10_000, Map.of("ROLL-", 100_000_000_000L));
     private KeyedOneInputStreamOperatorTestHarness<String, MeterReading, UsageBucket> harness;
 
+    KeyedProcessOperator<String, MeterReading, UsageBucket> operator(int maxBufferedEntries) {
+        return new MeterUsageOperator(new MeterUsage(RULES, maxBufferedEntries));
+    }
+
+    /** On RocksDB as in the job: a heap backend hands out the stored objects themselves, which hides a missed write. */
+    private KeyedOneInputStreamOperatorTestHarness<String, MeterReading, UsageBucket> newHarness(int maxBufferedEntries) throws Exception {
+        var harness = new KeyedOneInputStreamOperatorTestHarness<>(operator(maxBufferedEntries), (MeterReading reading) -> reading.meterId,
+                Types.STRING);
+        harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+        return harness;
+    }
+
     @BeforeEach
     void openHarness() throws Exception {
-        harness = new KeyedOneInputStreamOperatorTestHarness<>(
-                new KeyedProcessOperator<>(new MeterUsage(RULES)), reading -> reading.meterId, Types.STRING);
+        harness = newHarness(1_000);
         harness.open();
     }
 
@@ -58,8 +74,15 @@ class MeterUsageTest {
         return side == null ? List.of() : side.stream().map(StreamRecord::getValue).map((Rejection r) -> r.reason).toList();
     }
 
+    /** The meter's keys in state once the writes waiting for a checkpoint are written, as at a barrier. */
     private <K, V> List<K> mapKeys(MapStateDescriptor<K, V> descriptor) throws Exception {
-        harness.getOperator().setCurrentKey("MTR-0001");
+        harness.prepareSnapshotPreBarrier(0);
+        return storedKeys(harness, "MTR-0001", descriptor);
+    }
+
+    private static <K, V> List<K> storedKeys(KeyedOneInputStreamOperatorTestHarness<String, MeterReading, UsageBucket> harness, String meterId,
+                                             MapStateDescriptor<K, V> descriptor) throws Exception {
+        harness.getOperator().setCurrentKey(meterId);
         MapState<K, V> state = harness.getOperator().getKeyedStateBackend()
                 .getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, descriptor);
         List<K> keys = new java.util.ArrayList<>();
@@ -122,7 +145,8 @@ class MeterUsageTest {
 
         assertThat(mapKeys(MeterUsage.ACCEPTED_READINGS)).containsExactly("r-late");
         assertThat(mapKeys(MeterUsage.BUCKET_TOTALS)).containsExactly(new BucketKey("import", at("2026-11-10T00:00:00Z")));
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(5); // two maps, the channel kind, the clock, the sweep day
+        assertThat(mapKeys(MeterUsage.CHANNEL_KINDS)).containsExactly("import");
+        assertThat(mapKeys(MeterUsage.REGISTER_VALUES)).isEmpty();
         assertThat(harness.numEventTimeTimers()).isZero();
         assertThat(harness.numProcessingTimeTimers()).isZero();
     }
@@ -251,5 +275,54 @@ class MeterUsageTest {
         assertThat(mapKeys(MeterUsage.REGISTER_VALUES)).extracting(key -> key.timestampMillis)
                 .containsExactlyInAnyOrder(at("2026-11-03T00:00:00Z"), at("2026-11-20T00:00:00Z"));
         assertThat(mapKeys(MeterUsage.BUCKET_TOTALS)).allSatisfy(key -> assertThat(key.bucketStartMillis).isGreaterThanOrEqualTo(at("2026-11-03T00:00:00Z")));
+    }
+
+    private static MeterReading ofMeter(String meterId, String id, String start, long energy) {
+        Instant from = Instant.parse(start);
+        MeterReading reading = new MeterReading(id, meterId, "import", from.toEpochMilli(), from.plus(Duration.ofMinutes(5)).toEpochMilli(), energy,
+                from.plus(Duration.ofMinutes(6)).toEpochMilli());
+        reading.source = new RawReading("readings", 0, 1, reading.recordTimestamp, null, ("{\"readingId\":\"" + id + "\"}").getBytes());
+        return reading;
+    }
+
+    @Test
+    void everythingChangedBeforeABarrierIsInTheCheckpointTakenAtIt() throws Exception {
+        process(ofMeter("MTR-0001", "a-1", "2026-11-28T10:00:00Z", 100));
+        process(ofMeter("MTR-0002", "b-1", "2026-11-28T10:00:00Z", 200));
+        process(ofMeter("MTR-0001", "a-2", "2026-11-28T10:05:00Z", 300));
+        harness.prepareSnapshotPreBarrier(1);
+        var checkpoint = harness.snapshot(1, 1);
+        harness.close();
+
+        harness = newHarness(1_000);
+        harness.initializeState(checkpoint);
+        harness.open();
+        // Resends of what was accepted before the barrier are recognised, an id reused for another interval is refused
+        // (only the accepted reading ids can tell), and new readings add to the restored totals.
+        process(ofMeter("MTR-0001", "a-2", "2026-11-28T10:05:00Z", 300));
+        process(ofMeter("MTR-0001", "a-2", "2026-11-28T10:30:00Z", 300));
+        process(ofMeter("MTR-0002", "b-1", "2026-11-28T10:00:00Z", 200));
+        process(ofMeter("MTR-0001", "a-3", "2026-11-28T10:10:00Z", 400));
+        process(ofMeter("MTR-0002", "b-2", "2026-11-28T10:05:00Z", 500));
+
+        assertThat(harness.extractOutputValues()).containsExactly(
+                new UsageBucket("MTR-0001", "import", at("2026-11-28T10:00:00Z"), 800, 3),
+                new UsageBucket("MTR-0002", "import", at("2026-11-28T10:00:00Z"), 700, 2));
+        assertThat(rejectedReasons()).containsExactly("conflicting_duplicate");
+    }
+
+    @Test
+    void aFullBufferIsWrittenToStateWithoutWaitingForTheBarrier() throws Exception {
+        harness.close();
+        harness = newHarness(4);
+        harness.open();
+        for (int meter = 1; meter <= 5; meter++) {
+            process(ofMeter(String.format("MTR-%04d", meter), "r-" + meter, "2026-11-28T10:00:00Z", meter));
+        }
+
+        // Each reading holds an accepted id and a bucket total: the first two meters filled the buffer of four.
+        assertThat(storedKeys(harness, "MTR-0001", MeterUsage.ACCEPTED_READINGS)).containsExactly("r-1");
+        assertThat(storedKeys(harness, "MTR-0002", MeterUsage.BUCKET_TOTALS)).containsExactly(new BucketKey("import", at("2026-11-28T10:00:00Z")));
+        assertThat(harness.extractOutputValues()).extracting(bucket -> bucket.energyMilliWattHours).containsExactly(1L, 2L, 3L, 4L, 5L);
     }
 }
