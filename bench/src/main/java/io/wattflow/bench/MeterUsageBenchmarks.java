@@ -1,7 +1,9 @@
 package io.wattflow.bench;
 
 import io.wattflow.pipeline.reading.MeterReading;
+import io.wattflow.pipeline.MeteringJob;
 import io.wattflow.pipeline.usage.MeterUsage;
+import io.wattflow.pipeline.usage.MeterUsageOperator;
 import io.wattflow.pipeline.usage.UsageBucket;
 import io.wattflow.pipeline.usage.UsageRules;
 import java.time.Duration;
@@ -13,7 +15,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.operators.testutils.MockEnvironment;
 import org.apache.flink.runtime.operators.testutils.MockEnvironmentBuilder;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -30,8 +31,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The keyed heart of the job, MeterUsage on RocksDB as on the cluster, one reading at a time through Flink's operator
- * harness: a new reading (deduplication check, then the bucket totals it changes) and a resend (deduplication check
+ * The keyed heart of the job, MeterUsage on RocksDB as on the cluster (its writes buffered up to a checkpoint barrier
+ * every 10,000 readings), one reading at a time through Flink's operator harness: a new reading (deduplication check, then the bucket totals it changes) and a resend (deduplication check
  * only). 1,000 meters, each with a day of 15-minute readings in state already.
  */
 @State(Scope.Thread)
@@ -43,6 +44,8 @@ import org.openjdk.jmh.annotations.Warmup;
 public class MeterUsageBenchmarks {
     private static final int METERS = 1_000;
     private static final long SLOT_MANAGED_MEMORY_BYTES = 160L << 20;
+    /** Readings between checkpoint barriers, where the operator writes its buffered changes to RocksDB. */
+    private static final long BARRIER_EVERY = 10_000;
     private static final long QUARTER_HOUR = Duration.ofMinutes(15).toMillis();
     private static final long DAY_START = Instant.parse("2026-11-27T00:00:00Z").toEpochMilli();
 
@@ -56,7 +59,7 @@ public class MeterUsageBenchmarks {
         // One slot's share of a TaskManager's managed memory, and the RocksDB options of flink-conf/config.yaml:
         // without managed memory the harness gives RocksDB a write buffer of a few hundred kilobytes.
         MockEnvironment oneSlot = new MockEnvironmentBuilder().setManagedMemorySize(SLOT_MANAGED_MEMORY_BYTES).build();
-        harness = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(new MeterUsage(rules)),
+        harness = new KeyedOneInputStreamOperatorTestHarness<>(new MeterUsageOperator(new MeterUsage(rules, MeteringJob.MAX_BUFFERED_STATE_ENTRIES)),
                 reading -> reading.meterId, Types.STRING, oneSlot);
         harness.setStateBackend(new EmbeddedRocksDBStateBackend().configure(Configuration.fromMap(Map.of(
                 "state.backend.rocksdb.use-bloom-filter", "true",
@@ -71,6 +74,7 @@ public class MeterUsageBenchmarks {
                 resends[meter] = reading;
             }
             harness.getOutput().clear();
+            harness.prepareSnapshotPreBarrier(slot);
         }
         sent = 96L * METERS;
     }
@@ -92,15 +96,20 @@ public class MeterUsageBenchmarks {
         long index = sent++;
         MeterReading reading = reading((int) (index % METERS), index / METERS);
         harness.processElement(new StreamRecord<>(reading, reading.recordTimestamp));
-        if (index % 10_000 == 0) {
+        if (index % BARRIER_EVERY == 0) {
             harness.getOutput().clear();
+            harness.prepareSnapshotPreBarrier(index);
         }
     }
 
     /** The same reading again under the same id: recognised as a resend and dropped. */
     @Benchmark
     public void resend() throws Exception {
-        MeterReading reading = resends[(int) (sent++ % METERS)];
+        long index = sent++;
+        MeterReading reading = resends[(int) (index % METERS)];
         harness.processElement(new StreamRecord<>(reading, reading.recordTimestamp));
+        if (index % BARRIER_EVERY == 0) {
+            harness.prepareSnapshotPreBarrier(index);
+        }
     }
 }

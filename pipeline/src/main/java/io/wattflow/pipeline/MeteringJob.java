@@ -46,7 +46,7 @@ public final class MeteringJob {
     /** Bound of the per-checkpoint pre-aggregation buffer per subtask (about 100 bytes a bucket). */
     static final int MAX_BUFFERED_BUCKETS = 200_000;
     /** Bound of MeterUsage's state writes held until the checkpoint per subtask (about 200 bytes an entry). */
-    static final int MAX_BUFFERED_STATE_ENTRIES = 100_000;
+    public static final int MAX_BUFFERED_STATE_ENTRIES = 100_000;
 
     private MeteringJob() {
     }
