@@ -246,6 +246,14 @@ public final class StackBench {
         List<Double> p50 = new ArrayList<>();
         List<Double> p99 = new ArrayList<>();
         try {
+            progress.say("warm-up (not counted): %,d readings/s for %d s, then until the job has worked it off ...", settings.steadyRate(),
+                    STEADY_WARM_UP.toSeconds());
+            steady.warmUp(jobId, STEADY_WARM_UP);
+        } catch (Exception e) {
+            fail(e, "latency_p50_ms", "latency_p99_ms", "recovery_running_s", "recovery_caught_up_s");
+            return;
+        }
+        try {
             for (int run = 1; run <= (groups.contains("latency") ? settings.runs() : 0); run++) {
                 progress.say("latency run %d/%d: %,d readings/s for %d s, 4 probes/s ...", run, settings.runs(), settings.steadyRate(),
                         settings.latencyLoad().toSeconds());
@@ -265,7 +273,7 @@ public final class StackBench {
         List<Double> caughtUp = new ArrayList<>();
         try {
             for (int run = 1; run <= (groups.contains("recovery") ? settings.runs() : 0); run++) {
-                progress.say("recovery run %d/%d: %,d readings/s, kill -9 of a TaskManager after 25 s ...", run, settings.runs(),
+                progress.say("recovery run %d/%d: %,d readings/s, kill -9 of a TaskManager once the job keeps up ...", run, settings.runs(),
                         settings.steadyRate());
                 SteadyLoadFigures.Recovery recovery = steady.recovery(jobId);
                 running.add(recovery.runningSeconds());
@@ -307,6 +315,7 @@ public final class StackBench {
     }
 
     private static final Duration WRK_WARM_UP = Duration.ofSeconds(10);
+    private static final Duration STEADY_WARM_UP = Duration.ofSeconds(30);
 
     private void wrk(ApiFigures api, String url, String rpsKey, String p50Key, String p99Key) {
         List<Double> rps = new ArrayList<>();

@@ -177,7 +177,6 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
      * rescaled job starts with empty caches and reads state.
      */
     static final class MeterCache {
-        final String meterId;
         long clock = Long.MIN_VALUE;
         boolean clockChanged;
         long sweptDay = Long.MIN_VALUE;
@@ -187,10 +186,6 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
         /** Bucket totals read or changed since the last write-out; null values are buckets known to be absent. */
         Map<BucketKey, BucketTotal> buckets;
         Set<BucketKey> changedBuckets;
-
-        MeterCache(String meterId) {
-            this.meterId = meterId;
-        }
 
         void accept(MeterReading reading) {
             if (accepted == null) {
@@ -215,7 +210,7 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
                 writeBuffered();
                 caches.clear();
             }
-            cache = new MeterCache(meterId);
+            cache = new MeterCache();
             Long storedClock = clock.value();
             Long storedSweep = lastSweepDay.value();
             cache.clock = storedClock == null ? Long.MIN_VALUE : storedClock;
