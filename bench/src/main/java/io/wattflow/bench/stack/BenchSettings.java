@@ -12,7 +12,7 @@ import java.time.Duration;
  * @param backlogInterval  minutes covered by each reading of the backlog
  * @param steadyRate       readings/s produced for the latency and recovery figures
  * @param latencyLoad      how long each latency run produces
- * @param recoveryLoad     how long each recovery run produces (the TaskManager dies once the job keeps up, 25 to 45 s in; at most 96 s: one day of 15-minute readings)
+ * @param recoveryLoad     how long each recovery run produces (5-minute readings; the TaskManager dies once the job keeps up, 25 to 45 s in; at most 288 s: one day of them)
  * @param wrkDuration      how long wrk loads each endpoint
  * @param billingCustomers customers (one meter each, a full month of 15-minute usage) of the billing run
  * @param stateMeters      meters whose state is measured after one day of 15-minute readings
@@ -23,12 +23,12 @@ public record BenchSettings(boolean quick, int runs, int backlogReadings, int ba
                             int stateMeters, Duration checkpointInterval) {
 
     public static BenchSettings standard() {
-        return new BenchSettings(false, 3, 5_000_000, 10_000, 5, 10_000, Duration.ofSeconds(60), Duration.ofSeconds(95),
+        return new BenchSettings(false, 3, 5_000_000, 10_000, 5, 10_000, Duration.ofSeconds(60), Duration.ofSeconds(180),
                 Duration.ofSeconds(30), 10_000, 100_000, Duration.ofSeconds(10));
     }
 
     public static BenchSettings quickLook() {
-        return new BenchSettings(true, 1, 500_000, 10_000, 5, 10_000, Duration.ofSeconds(30), Duration.ofSeconds(95),
+        return new BenchSettings(true, 1, 500_000, 10_000, 5, 10_000, Duration.ofSeconds(30), Duration.ofSeconds(180),
                 Duration.ofSeconds(10), 1_000, 10_000, Duration.ofSeconds(10));
     }
 

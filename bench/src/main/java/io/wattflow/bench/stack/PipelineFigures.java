@@ -220,6 +220,17 @@ final class PipelineFigures {
     }
 
     static long lag(Admin admin, String group, String topic) {
+        return offsets(admin, group, topic).lag();
+    }
+
+    /** The sums over the topic's partitions of their end offsets and of the group's committed offsets. */
+    record Offsets(long end, long committed) {
+        long lag() {
+            return end - committed;
+        }
+    }
+
+    static Offsets offsets(Admin admin, String group, String topic) {
         try {
             Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
             for (int p = 0; p < PARTITIONS; p++) {
@@ -228,12 +239,14 @@ final class PipelineFigures {
             Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end = admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
                     .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
-            long lag = 0;
+            long endSum = 0;
+            long committedSum = 0;
             for (Map.Entry<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> partition : end.entrySet()) {
                 OffsetAndMetadata offset = committed.get(partition.getKey());
-                lag += partition.getValue().offset() - (offset == null ? 0 : offset.offset());
+                endSum += partition.getValue().offset();
+                committedSum += offset == null ? 0 : offset.offset();
             }
-            return lag;
+            return new Offsets(endSum, committedSum);
         } catch (Exception e) {
             throw new BenchException("cannot read the lag of group " + group + ": " + e.getMessage(), e);
         }

@@ -234,7 +234,7 @@ public final class StackBench {
         try {
             PipelineFigures pipeline = new PipelineFigures(stack, flink, settings, progress);
             flink.freshTaskManagers();
-            jobId = flink.submit(FlinkJobs.METERING_JOB, pipeline.jobOptions("bench-steady", "readings"));
+            jobId = flink.submit(FlinkJobs.METERING_JOB, pipeline.jobOptions(STEADY_JOB, "readings"));
             FlinkJobs.await(() -> flink.allTasksRunning(jobId), Duration.ofMinutes(2), "the metering job to run");
         } catch (RuntimeException e) {
             fail(e, "latency_p50_ms", "latency_p99_ms", "recovery_running_s", "recovery_caught_up_s");
@@ -275,7 +275,7 @@ public final class StackBench {
             for (int run = 1; run <= (groups.contains("recovery") ? settings.runs() : 0); run++) {
                 progress.say("recovery run %d/%d: %,d readings/s, kill -9 of a TaskManager once the job keeps up ...", run, settings.runs(),
                         settings.steadyRate());
-                SteadyLoadFigures.Recovery recovery = steady.recovery(jobId);
+                SteadyLoadFigures.Recovery recovery = steady.recovery(jobId, STEADY_JOB, "readings");
                 running.add(recovery.runningSeconds());
                 caughtUp.add(recovery.caughtUpSeconds());
             }
@@ -316,6 +316,8 @@ public final class StackBench {
 
     private static final Duration WRK_WARM_UP = Duration.ofSeconds(10);
     private static final Duration STEADY_WARM_UP = Duration.ofSeconds(30);
+    /** Name and consumer group of the job the latency and recovery figures run on. */
+    private static final String STEADY_JOB = "bench-steady";
 
     private void wrk(ApiFigures api, String url, String rpsKey, String p50Key, String p99Key) {
         List<Double> rps = new ArrayList<>();

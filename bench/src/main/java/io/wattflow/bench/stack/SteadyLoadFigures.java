@@ -18,6 +18,7 @@ import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -57,15 +58,21 @@ final class SteadyLoadFigures {
     record Recovery(double runningSeconds, double caughtUpSeconds) {
     }
 
-    /** A steady load of {@code settings.steadyRate()} readings/s for {@code duration}, on a day of data no other run uses. */
+    /** A steady load of {@code settings.steadyRate()} readings/s of 15-minute readings for {@code duration}. */
     private CompletableFuture<LoadGenerator.Summary> steadyLoad(Duration duration) {
+        return steadyLoad(duration, 15);
+    }
+
+    /** A steady load of {@code settings.steadyRate()} readings/s for {@code duration}, on a day of data no other run uses. */
+    private CompletableFuture<LoadGenerator.Summary> steadyLoad(Duration duration, int intervalMinutes) {
         int meters = settings.backlogMeters();
         int perMeter = (int) Math.ceil((double) settings.steadyRate() * duration.toSeconds() / meters);
-        if (Duration.ofMinutes(15).multipliedBy(perMeter).compareTo(WINDOW) > 0) {
-            throw new BenchException("a steady load of " + duration.toSeconds() + " s does not fit in one day of 15-minute readings");
+        if (Duration.ofMinutes(intervalMinutes).multipliedBy(perMeter).compareTo(WINDOW) > 0) {
+            throw new BenchException("a steady load of " + duration.toSeconds() + " s does not fit in one day of " + intervalMinutes
+                    + "-minute readings");
         }
         Instant start = firstWindow.plus(WINDOW.multipliedBy(windows++));
-        GeneratorSettings readings = new GeneratorSettings(meters, perMeter, 15, 100 + windows, start, 0, 0, 0, 0);
+        GeneratorSettings readings = new GeneratorSettings(meters, perMeter, intervalMinutes, 100 + windows, start, 0, 0, 0, 0);
         return CompletableFuture.supplyAsync(() -> LoadGenerator.produce(new LoadGenerator.Options(stack.kafka().bootstrapServers(),
                 "readings", readings, settings.steadyRate())));
     }
@@ -170,24 +177,29 @@ final class SteadyLoadFigures {
      * Figure 5: under a steady load, once the job keeps up, kill -9 of the TaskManager running the Kafka source.
      * Keeping up: within one 10-s window the source never had more than 2 s of input pending (a fresh job on fresh
      * TaskManagers starts with a cold JIT and block cache, so up to {@link #KEEP_UP_WINDOWS} windows are watched,
-     * starting 15 s into the load). Running again: every task of the job runs again. Caught up: the source's pending
-     * records are back to the most seen in the last window before the kill (what "no lag" looks like under a steady
-     * load, with records in flight). A job that never keeps up measures nothing and fails the figure. The TaskManager is
-     * brought back after each run, as a supervisor would.
+     * starting 15 s into the load). Running again: every task of the job runs again. Caught up: judged by what the
+     * job has committed, not by what its source has read: Flink commits the source's offsets to the group when a
+     * checkpoint completes, so the lag at each commit is the input not yet covered by a completed checkpoint (not yet
+     * visible downstream). Caught up is the first commit after the kill whose lag is no more than the largest of the
+     * last two commits before it (at least 1 s of input). A job that never keeps up before the kill, or has not caught
+     * up when the load ends, fails the run. The TaskManager is brought back after each run, as a supervisor would.
      */
-    Recovery recovery(String jobId) throws Exception {
-        CompletableFuture<LoadGenerator.Summary> load = steadyLoad(settings.recoveryLoad());
-        try {
-            PipelineFigures.pause(Duration.ofSeconds(15));
+    Recovery recovery(String jobId, String group, String topic) throws Exception {
+        // 5-minute readings: the load must outlast the catch-up, and a day holds 288 of them per meter (96 of 15 minutes).
+        CompletableFuture<LoadGenerator.Summary> load = steadyLoad(settings.recoveryLoad(), 5);
+        try (Admin admin = stack.kafka().admin()) {
+            CommitWatch commits = new CommitWatch(admin, group, topic);
+            commits.sampleFor(Duration.ofSeconds(15));
             long steadyPending = Long.MAX_VALUE;
             for (int window = 1; window <= KEEP_UP_WINDOWS && steadyPending > settings.steadyRate() * 2L; window++) {
-                steadyPending = mostPending(jobId, KEEP_UP_WINDOW);
+                steadyPending = mostPending(jobId, KEEP_UP_WINDOW, commits);
             }
             if (steadyPending > settings.steadyRate() * 2L) {
                 throw new BenchException(String.format("the job was still %,d readings behind %d s into the load: it does not keep up with "
                         + "%,d readings/s here, so there is no lag-free state to recover to", steadyPending,
                         15 + KEEP_UP_WINDOWS * KEEP_UP_WINDOW.toSeconds(), settings.steadyRate()));
             }
+            long threshold = Math.max(commits.largestOfLastCommits(2), settings.steadyRate());
             int index = flink.taskManagerOfSource(jobId);
             ManagedProcess taskManager = stack.flink().taskManager(index);
             ProcessHandle process = taskManager.running().orElseThrow(() -> new BenchException("TaskManager " + index + " is not running"));
@@ -197,16 +209,20 @@ final class SteadyLoadFigures {
             FlinkJobs.await(() -> !flink.allTasksRunning(jobId), Duration.ofSeconds(60), "the job to notice the lost TaskManager");
             FlinkJobs.await(() -> flink.allTasksRunning(jobId), Duration.ofMinutes(3), "the job to run again after the kill");
             double running = (System.nanoTime() - killed) / 1e9;
-            long threshold = steadyPending;
-            long runningAgain = System.nanoTime();
-            FlinkJobs.await(() -> System.nanoTime() - runningAgain > Duration.ofMillis(1500).toNanos()
-                            && flink.pendingRecords(jobId).orElse(Long.MAX_VALUE) <= threshold,
-                    Duration.ofMinutes(3), "the source's pending records to fall back to " + threshold);
-            if (load.isDone()) {
-                throw new BenchException("the job had not caught up when the steady load ended; a longer recovery load would be needed");
+            commits.forget();
+            while (true) {
+                if (load.isDone()) {
+                    throw new BenchException("the job had not caught up when the steady load ended (last commit's lag " + commits.lastLag()
+                            + ", needed " + threshold + ")");
+                }
+                OptionalLong lag = commits.sample();
+                if (lag.isPresent() && lag.getAsLong() <= threshold) {
+                    break;
+                }
+                ManagedProcess.sleep(COMMIT_POLL);
             }
             double caughtUp = (System.nanoTime() - killed) / 1e9;
-            progress.say("  killed TaskManager %d; running again after %.1f s, caught up (pending <= %,d) after %.1f s",
+            progress.say("  killed TaskManager %d; running again after %.1f s, caught up (a commit with lag <= %,d) after %.1f s",
                     index, running, threshold, caughtUp);
             return new Recovery(running, caughtUp);
         } finally {
@@ -215,8 +231,62 @@ final class SteadyLoadFigures {
         }
     }
 
-    /** The most records the job's source had pending during the window; 0 when the metric never answered. */
-    private long mostPending(String jobId, Duration window) {
+    static final Duration COMMIT_POLL = Duration.ofMillis(250);
+
+    /** The group's committed offsets over time: the input's lag at each moment they moved (a checkpoint completed). */
+    private static final class CommitWatch {
+        private final Admin admin;
+        private final String group;
+        private final String topic;
+        private long committed = -1;
+        private final List<Long> lagAtCommits = new ArrayList<>();
+
+        CommitWatch(Admin admin, String group, String topic) {
+            this.admin = admin;
+            this.group = group;
+            this.topic = topic;
+        }
+
+        /** The lag when the committed offsets moved since the last sample; empty when they did not. */
+        OptionalLong sample() {
+            PipelineFigures.Offsets offsets = PipelineFigures.offsets(admin, group, topic);
+            boolean moved = committed >= 0 && offsets.committed() > committed;
+            committed = offsets.committed();
+            if (!moved) {
+                return OptionalLong.empty();
+            }
+            lagAtCommits.add(offsets.lag());
+            return OptionalLong.of(offsets.lag());
+        }
+
+        void sampleFor(Duration duration) {
+            long end = System.nanoTime() + duration.toNanos();
+            while (System.nanoTime() < end) {
+                sample();
+                ManagedProcess.sleep(COMMIT_POLL);
+            }
+        }
+
+        long largestOfLastCommits(int commits) {
+            if (lagAtCommits.isEmpty()) {
+                throw new BenchException("group " + group + " committed no offsets during the steady load");
+            }
+            return lagAtCommits.subList(Math.max(0, lagAtCommits.size() - commits), lagAtCommits.size()).stream()
+                    .mapToLong(Long::longValue).max().orElseThrow();
+        }
+
+        long lastLag() {
+            return lagAtCommits.isEmpty() ? -1 : lagAtCommits.get(lagAtCommits.size() - 1);
+        }
+
+        /** Commits seen so far no longer count; the committed position stays, so the next move is seen. */
+        void forget() {
+            lagAtCommits.clear();
+        }
+    }
+
+    /** The most records the job's source had pending during the window (0 when the metric never answered); commits watched. */
+    private long mostPending(String jobId, Duration window, CommitWatch commits) {
         long most = 0;
         long end = System.nanoTime() + window.toNanos();
         while (System.nanoTime() < end) {
@@ -224,6 +294,7 @@ final class SteadyLoadFigures {
             if (pending.isPresent()) {
                 most = Math.max(most, pending.getAsLong());
             }
+            commits.sample();
             ManagedProcess.sleep(Duration.ofMillis(500));
         }
         return most;
