@@ -165,18 +165,24 @@ public final class BillingRunRepository {
         List<Map<String, Object>> held = new ArrayList<>();
         List<Map<String, Object>> invoices = new ArrayList<>();
         try (Connection connection = dataSource.getConnection();
+             // Counted by the database: a run's progress is polled while it runs, and a run has one row per customer.
+             PreparedStatement counted = connection.prepareStatement(
+                     "SELECT state, count(*) FROM billing_run_customer WHERE run_id = ? GROUP BY state ORDER BY state");
              PreparedStatement customers = connection.prepareStatement(
-                     "SELECT customer_id, state, detail FROM billing_run_customer WHERE run_id = ? ORDER BY customer_id");
+                     "SELECT customer_id, detail FROM billing_run_customer WHERE run_id = ? AND state = 'held' ORDER BY customer_id");
              PreparedStatement issued = connection.prepareStatement(
                      "SELECT id, series, number, kind, customer_id, total, currency FROM invoice WHERE run_id = ? ORDER BY series, number "
                              + "LIMIT ? OFFSET ?")) {
+            counted.setObject(1, run.id());
+            try (ResultSet rows = counted.executeQuery()) {
+                while (rows.next()) {
+                    counts.put(rows.getString(1), rows.getInt(2));
+                }
+            }
             customers.setObject(1, run.id());
             try (ResultSet rows = customers.executeQuery()) {
                 while (rows.next()) {
-                    counts.merge(rows.getString(2), 1, Integer::sum);
-                    if (rows.getString(2).equals("held")) {
-                        held.add(Map.of("customerId", rows.getString(1), "reason", rows.getString(3)));
-                    }
+                    held.add(Map.of("customerId", rows.getString(1), "reason", rows.getString(2)));
                 }
             }
             issued.setObject(1, run.id());
