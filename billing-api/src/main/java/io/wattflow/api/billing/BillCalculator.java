@@ -14,6 +14,7 @@ import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Currency;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -57,9 +58,10 @@ public final class BillCalculator {
         Instant end = period.plusMonths(1).atDay(1).atStartOfDay(zone).toInstant();
         Currency currency = currency(links);
 
-        Map<EnergyKey, Long> energy = new TreeMap<>(Comparator.comparing(EnergyKey::validFrom).thenComparing(EnergyKey::tariffId)
-                .thenComparing(EnergyKey::period).thenComparing(EnergyKey::price));
+        // Summed in a hash map and sorted once: a month is about 3,000 buckets per meter, and a bill run prices them all.
+        Map<EnergyKey, long[]> energyByRate = new HashMap<>();
         Map<VersionKey, BigDecimal> taxRates = new LinkedHashMap<>();
+        Map<LocalDate, Optional<Priced>> versionsByDay = new HashMap<>();
         Map<String, Long> covered = new LinkedHashMap<>();
         long totalMilliWattHours = 0;
         for (Usage row : usage) {
@@ -68,16 +70,20 @@ public final class BillCalculator {
             }
             covered.merge(row.meterId(), 1L, Long::sum);
             LocalDateTime local = LocalDateTime.ofInstant(row.bucketStart(), zone);
-            Optional<Priced> priced = versionOn(links, local.toLocalDate());
+            Optional<Priced> priced = versionsByDay.computeIfAbsent(local.toLocalDate(), day -> versionOn(links, day));
             if (priced.isEmpty()) {
                 continue; // before the customer's first tariff: nothing to price
             }
-            TimeOfUseRate rate = priced.get().version().rateAt(local);
-            energy.merge(new EnergyKey(priced.get().tariffId(), priced.get().version().validFrom(), rate.period(), rate.pricePerKwh()),
-                    row.milliWattHours(), Long::sum);
-            taxRates.put(new VersionKey(priced.get().tariffId(), priced.get().version().validFrom()), priced.get().version().taxRate());
+            TariffVersion version = priced.get().version();
+            TimeOfUseRate rate = version.rateAt(local);
+            energyByRate.computeIfAbsent(new EnergyKey(priced.get().tariffId(), version.validFrom(), rate.period(), rate.pricePerKwh()),
+                    key -> new long[1])[0] += row.milliWattHours();
+            taxRates.putIfAbsent(new VersionKey(priced.get().tariffId(), version.validFrom()), version.taxRate());
             totalMilliWattHours += row.milliWattHours();
         }
+        Map<EnergyKey, Long> energy = new TreeMap<>(Comparator.comparing(EnergyKey::validFrom).thenComparing(EnergyKey::tariffId)
+                .thenComparing(EnergyKey::period).thenComparing(EnergyKey::price));
+        energyByRate.forEach((key, milliWattHours) -> energy.merge(key, milliWattHours[0], Long::sum));
 
         Map<VersionKey, long[]> standingDays = new LinkedHashMap<>();
         Map<VersionKey, BigDecimal> standingCharges = new LinkedHashMap<>();

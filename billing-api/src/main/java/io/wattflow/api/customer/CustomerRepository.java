@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -162,7 +163,7 @@ public final class CustomerRepository {
             List<BillCalculator.Usage> usage = new ArrayList<>();
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    usage.add(new BillCalculator.Usage(rows.getString(1), rows.getTimestamp(2).toInstant(), rows.getLong(3)));
+                    usage.add(new BillCalculator.Usage(rows.getString(1), rows.getObject(2, OffsetDateTime.class).toInstant(), rows.getLong(3)));
                 }
             }
             return usage;

@@ -6,6 +6,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
@@ -62,7 +63,7 @@ public final class UsageRepository {
             List<Bucket> buckets = new ArrayList<>();
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    buckets.add(new Bucket(rows.getTimestamp(1).toInstant(), rows.getLong(2)));
+                    buckets.add(new Bucket(rows.getObject(1, OffsetDateTime.class).toInstant(), rows.getLong(2)));
                 }
             }
             return buckets;
