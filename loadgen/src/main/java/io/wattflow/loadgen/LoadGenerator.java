@@ -96,7 +96,10 @@ public final class LoadGenerator {
         }
     }
 
-    /** Sends the generated records at the given rate, idempotently, and waits until every one is acknowledged. */
+    /**
+     * Sends the generated records at the given rate, idempotently, and waits until every one is acknowledged. An
+     * interrupt stops it: what was sent is flushed, then it throws.
+     */
     public static Summary produce(Options options) {
         Properties properties = new Properties();
         properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrap());
@@ -110,8 +113,9 @@ public final class LoadGenerator {
         AtomicReference<Exception> failure = new AtomicReference<>();
         long started = System.nanoTime();
         long records = 0;
+        boolean interrupted = false;
         try (KafkaProducer<String, String> producer = new KafkaProducer<>(properties, new StringSerializer(), new StringSerializer())) {
-            while (generator.hasNext()) {
+            while (generator.hasNext() && !interrupted) {
                 ReadingGenerator.Record record = generator.next();
                 producer.send(new ProducerRecord<>(options.topic(), record.key(), record.value()), (metadata, error) -> {
                     if (error != null) {
@@ -122,9 +126,14 @@ public final class LoadGenerator {
                 if (failure.get() != null) {
                     break;
                 }
-                pace(started, records, options.rate());
+                interrupted = !pace(started, records, options.rate());
             }
             producer.flush();
+        }
+        if (interrupted) {
+            // Flagged again only now: a producer closed by an interrupted thread logs its own interruption as an error.
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted after " + records + " records");
         }
         if (failure.get() != null) {
             throw new IllegalStateException("Kafka at " + options.bootstrap() + " refused a record: " + failure.get().getMessage(),
@@ -140,17 +149,18 @@ public final class LoadGenerator {
                 Duration.ofNanos(System.nanoTime() - started));
     }
 
-    private static void pace(long startedNanos, long sent, double rate) {
+    /** Waits until the next record is due; false when interrupted (the interrupt is consumed). */
+    private static boolean pace(long startedNanos, long sent, double rate) {
         long due = startedNanos + (long) (sent / rate * 1_000_000_000L);
         long wait = due - System.nanoTime();
         if (wait > 2_000_000) {
             try {
                 Thread.sleep(wait / 1_000_000);
             } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted");
+                return false;
             }
         }
+        return !Thread.interrupted();
     }
 
     private static int integer(Map<String, String> values, String key) {

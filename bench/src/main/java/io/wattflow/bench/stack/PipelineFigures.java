@@ -212,6 +212,17 @@ final class PipelineFigures {
         return options;
     }
 
+    /** Commits the topic's current end as the group's offsets: a job of that group then starts there. */
+    void startGroupAtEnd(String group, String topic) {
+        try (Admin admin = stack.kafka().admin()) {
+            Map<TopicPartition, OffsetAndMetadata> end = new HashMap<>();
+            endOffsets(admin, topic).forEach((partition, info) -> end.put(partition, new OffsetAndMetadata(info.offset())));
+            admin.alterConsumerGroupOffsets(group, end).all().get(10, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new BenchException("cannot start group " + group + " at the end of " + topic + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Waits until the group's committed offsets reach the end of every partition (Flink commits on checkpoints). */
     void awaitCommitted(String group, String topic, Duration timeout) {
         try (Admin admin = stack.kafka().admin()) {
@@ -232,11 +243,7 @@ final class PipelineFigures {
 
     static Offsets offsets(Admin admin, String group, String topic) {
         try {
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (int p = 0; p < PARTITIONS; p++) {
-                latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
-            }
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end = admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> end = endOffsets(admin, topic);
             Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(group)
                     .partitionsToOffsetAndMetadata().get(10, TimeUnit.SECONDS);
             long endSum = 0;
@@ -250,6 +257,14 @@ final class PipelineFigures {
         } catch (Exception e) {
             throw new BenchException("cannot read the lag of group " + group + ": " + e.getMessage(), e);
         }
+    }
+
+    private static Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> endOffsets(Admin admin, String topic) throws Exception {
+        Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+        for (int p = 0; p < PARTITIONS; p++) {
+            latest.put(new TopicPartition(topic, p), OffsetSpec.latest());
+        }
+        return admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
     }
 
     /**

@@ -17,7 +17,13 @@ import java.util.OptionalLong;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -65,6 +71,11 @@ final class SteadyLoadFigures {
 
     /** A steady load of {@code settings.steadyRate()} readings/s for {@code duration}, on a day of data no other run uses. */
     private CompletableFuture<LoadGenerator.Summary> steadyLoad(Duration duration, int intervalMinutes) {
+        return steadyLoad(duration, intervalMinutes, ForkJoinPool.commonPool());
+    }
+
+    /** The same on the given executor: shutting it down now interrupts the load, which then ends with an exception. */
+    private CompletableFuture<LoadGenerator.Summary> steadyLoad(Duration duration, int intervalMinutes, Executor producer) {
         int meters = settings.backlogMeters();
         int perMeter = (int) Math.ceil((double) settings.steadyRate() * duration.toSeconds() / meters);
         if (Duration.ofMinutes(intervalMinutes).multipliedBy(perMeter).compareTo(WINDOW) > 0) {
@@ -74,7 +85,7 @@ final class SteadyLoadFigures {
         Instant start = firstWindow.plus(WINDOW.multipliedBy(windows++));
         GeneratorSettings readings = new GeneratorSettings(meters, perMeter, intervalMinutes, 100 + windows, start, 0, 0, 0, 0);
         return CompletableFuture.supplyAsync(() -> LoadGenerator.produce(new LoadGenerator.Options(stack.kafka().bootstrapServers(),
-                "readings", readings, settings.steadyRate())));
+                "readings", readings, settings.steadyRate())), producer);
     }
 
     /**
@@ -182,11 +193,18 @@ final class SteadyLoadFigures {
      * checkpoint completes, so the lag at each commit is the input not yet covered by a completed checkpoint (not yet
      * visible downstream). Caught up is the first commit after the kill whose lag is no more than the largest of the
      * last two commits before it (at least 1 s of input). A job that never keeps up before the kill, or has not caught
-     * up when the load ends, fails the run. The TaskManager is brought back after each run, as a supervisor would.
+     * up when the load ends, fails the run. The load stops once the figure is in. The TaskManager is brought back after
+     * each run, as a supervisor would.
      */
     Recovery recovery(String jobId, String group, String topic) throws Exception {
         // 5-minute readings: the load must outlast the catch-up, and a day holds 288 of them per meter (96 of 15 minutes).
-        CompletableFuture<LoadGenerator.Summary> load = steadyLoad(settings.recoveryLoad(), 5);
+        // On a thread of its own, so the load can end with the figure: the rest of it would only add minutes per run.
+        ExecutorService producer = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "bench-recovery-load");
+            thread.setDaemon(true);
+            return thread;
+        });
+        CompletableFuture<LoadGenerator.Summary> load = steadyLoad(settings.recoveryLoad(), 5, producer);
         try (Admin admin = stack.kafka().admin()) {
             CommitWatch commits = new CommitWatch(admin, group, topic);
             commits.sampleFor(Duration.ofSeconds(15));
@@ -212,6 +230,7 @@ final class SteadyLoadFigures {
             commits.forget();
             while (true) {
                 if (load.isDone()) {
+                    load.join(); // a load that failed says why
                     throw new BenchException("the job had not caught up when the steady load ended (last commit's lag " + commits.lastLag()
                             + ", needed " + threshold + ")");
                 }
@@ -227,7 +246,21 @@ final class SteadyLoadFigures {
             return new Recovery(running, caughtUp);
         } finally {
             stack.flink().start(true);
-            load.get();
+            producer.shutdownNow();
+            endOfStoppedLoad(load);
+        }
+    }
+
+    /** Waits for a load that was told to stop: it ends with the interruption, or had ended before it. */
+    private static void endOfStoppedLoad(CompletableFuture<LoadGenerator.Summary> load) {
+        try {
+            load.get(1, TimeUnit.MINUTES);
+        } catch (ExecutionException e) {
+            // interrupted on purpose, or failed: either way the run's outcome is already decided
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (TimeoutException e) {
+            throw new BenchException("the steady load did not stop within a minute of being told to", e);
         }
     }
 
