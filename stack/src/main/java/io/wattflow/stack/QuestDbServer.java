@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -65,25 +66,23 @@ public final class QuestDbServer {
         } catch (IOException e) {
             throw new StackException("cannot create " + root + ": " + e.getMessage(), e);
         }
-        Map<String, String> environment = Map.ofEntries(
-                Map.entry("QDB_HTTP_BIND_TO", Ports.HOST + ":" + httpPort),
-                Map.entry("QDB_PG_NET_BIND_TO", Ports.HOST + ":" + pgPort),
-                Map.entry("QDB_LINE_TCP_ENABLED", "false"),
-                Map.entry("QDB_LINE_UDP_ENABLED", "false"),
-                Map.entry("QDB_HTTP_MIN_ENABLED", "false"),
-                Map.entry("QDB_TELEMETRY_ENABLED", "false"),
-                // One thread per pool (network, query, write, WAL apply), asleep after 100 idle rounds instead of
-                // 10,000: by default seven workers spin and yield between requests, half of QuestDB's CPU during a
-                // drain on cores it shares with the whole stack. A sleeping worker wakes within a millisecond.
-                Map.entry("QDB_SHARED_WORKER_COUNT", "1"),
-                Map.entry("QDB_SHARED_WORKER_NAP_THRESHOLD", "50"),
-                Map.entry("QDB_SHARED_WORKER_SLEEP_THRESHOLD", "100"),
-                Map.entry("QDB_SHARED_WORKER_SLEEP_TIMEOUT", "1"),
-                Map.entry("QDB_WAL_APPLY_WORKER_COUNT", "1"),
-                Map.entry("QDB_WAL_APPLY_WORKER_YIELD_THRESHOLD", "10"),
-                Map.entry("QDB_WAL_APPLY_WORKER_NAP_THRESHOLD", "50"),
-                Map.entry("QDB_WAL_APPLY_WORKER_SLEEP_THRESHOLD", "100"),
-                Map.entry("QDB_WAL_APPLY_WORKER_SLEEP_TIMEOUT", "1"));
+        Map<String, String> environment = new HashMap<>(Map.of(
+                "QDB_HTTP_BIND_TO", Ports.HOST + ":" + httpPort,
+                "QDB_PG_NET_BIND_TO", Ports.HOST + ":" + pgPort,
+                "QDB_LINE_TCP_ENABLED", "false",
+                "QDB_LINE_UDP_ENABLED", "false",
+                "QDB_HTTP_MIN_ENABLED", "false",
+                "QDB_TELEMETRY_ENABLED", "false"));
+        // One thread per pool (network, query, write, WAL apply), asleep after 100 idle rounds instead of 10,000: by
+        // default seven workers spin and yield between requests, half of QuestDB's CPU during a drain on cores it
+        // shares with the whole stack. A sleeping worker wakes within a millisecond.
+        for (String pool : List.of("QDB_SHARED_WORKER_", "QDB_WAL_APPLY_WORKER_")) {
+            environment.put(pool + "COUNT", "1");
+            environment.put(pool + "YIELD_THRESHOLD", "10");
+            environment.put(pool + "NAP_THRESHOLD", "50");
+            environment.put(pool + "SLEEP_THRESHOLD", "100");
+            environment.put(pool + "SLEEP_TIMEOUT", "1");
+        }
         List<String> command = List.of(StackLayout.javaBinary(), "-Xms128m", "-Xmx256m",
                 "-Dwattflow.home=" + layout.home(),
                 "-cp", StackLayout.classPathOf(layout.questDbLib()), "io.questdb.ServerMain", "-d", root.toString());
