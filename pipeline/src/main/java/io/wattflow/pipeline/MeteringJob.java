@@ -151,6 +151,8 @@ public final class MeteringJob {
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(config.get(PipelineConfig.TRANSACTIONAL_ID_PREFIX))
                 .setProperty("transaction.timeout.ms", Long.toString(config.transactionTimeout().toMillis()))
+                // a dead letter is the whole original record plus headers: it must fit whatever the readings topic took
+                .setProperty("max.request.size", Integer.toString(config.deadLetterMaxBytes()))
                 .build();
     }
 }

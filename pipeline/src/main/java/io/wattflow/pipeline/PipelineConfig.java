@@ -27,6 +27,7 @@ public final class PipelineConfig {
     public static final Option DEAD_LETTER_TOPIC = new Option("kafka.dead-letter-topic", "readings.dlq", "Topic of rejected records: original bytes, reason in headers.");
     public static final Option GROUP_ID = new Option("kafka.group-id", "wattflow-metering", "Consumer group; offsets are committed on checkpoints, for monitoring only (state holds the truth).");
     public static final Option TRANSACTIONAL_ID_PREFIX = new Option("kafka.transactional-id-prefix", "wattflow-metering-dlq", "Prefix of the dead-letter sink's transactional ids: stable and unique per job on the cluster.");
+    public static final Option DEAD_LETTER_MAX_BYTES = new Option("kafka.dead-letter-max-bytes", "1179648", "max.request.size of the dead-letter producer: at least the readings topic's max.message.bytes plus 64 KiB for the reason headers, so any record the readings topic took fits; the dead-letter topic's max.message.bytes must be as large.");
     public static final Option TRANSACTION_TIMEOUT = new Option("kafka.transaction-timeout", "15m", "transaction.timeout.ms of the dead-letter sink; must not exceed the broker's transaction.max.timeout.ms.");
     public static final Option POSTGRES_URL = new Option("postgres.url", "jdbc:postgresql://127.0.0.1:15432/wattflow", "JDBC URL of the billing database holding usage_15m.");
     public static final Option POSTGRES_USER = new Option("postgres.user", "wattflow_pipeline", "Database role: may only upsert usage_15m.");
@@ -39,16 +40,18 @@ public final class PipelineConfig {
     public static final Option LATENESS_HORIZON = new Option("lateness-horizon", "7d", "Readings ending more than this before their Kafka record timestamp are rejected (too_late).");
     public static final Option MAX_FUTURE_SKEW = new Option("max-future-skew", "5m", "Readings ending more than this after their Kafka record timestamp are rejected (future_timestamp).");
     public static final Option MAX_INTERVAL = new Option("max-interval", "1d", "Longest accepted interval reading (interval_too_long).");
-    public static final Option MAX_AVERAGE_KW = new Option("max-average-kw", "10000", "Largest plausible average power over an interval, in kW (implausible_energy).");
+    public static final Option MAX_AVERAGE_KW = new Option("max-average-kw", "10000", "Largest plausible average power of any meter, in kW: over an interval (implausible_energy) and between register values (implausible_register), unless --max-power-kw names the meter's class.");
+    public static final Option MAX_POWER_KW = new Option("max-power-kw", "", "Maximum power per meter class, as prefix=kW pairs (e.g. HH-=100,CI-=5000): a register advance faster than this is rejected (implausible_register) and does not move the meter's baseline. A meter's class is the longest configured prefix of its id; other meters use --max-average-kw.");
+    public static final Option MAX_REGISTER_SPAN = new Option("max-register-span", "400d", "Longest register span that is billed: the consumption between two register values further apart is not spread over buckets (the later value is a new baseline, counted in registerGapsNotBilled). Bounds the buckets one reading can touch.");
     public static final Option REGISTER_CAPACITIES = new Option("register-capacities", "", "Register capacity per meter class, as prefix=kWh pairs (e.g. MTR-=100000,GW-=1000000): a register that drops is a rollover, not a reset, when wrapping at that capacity is plausible. A meter's class is the longest configured prefix of its id.");
     public static final Option SINK_BATCH_SIZE = new Option("sink.batch-size", "1000", "Rows per JDBC batch and points per InfluxDB write.");
     public static final Option SINK_BATCH_INTERVAL = new Option("sink.batch-interval", "500ms", "Longest time a row or point waits before it is written.");
     public static final Option JOB_NAME = new Option("job.name", "wattflow-metering", "Name of the job on the cluster.");
 
     public static final List<Option> OPTIONS = List.of(KAFKA_BOOTSTRAP, READINGS_TOPIC, DEAD_LETTER_TOPIC, GROUP_ID,
-            TRANSACTIONAL_ID_PREFIX, TRANSACTION_TIMEOUT, POSTGRES_URL, POSTGRES_USER, POSTGRES_PASSWORD_FILE, INFLUX_URL,
+            TRANSACTIONAL_ID_PREFIX, DEAD_LETTER_MAX_BYTES, TRANSACTION_TIMEOUT, POSTGRES_URL, POSTGRES_USER, POSTGRES_PASSWORD_FILE, INFLUX_URL,
             INFLUX_ORG, INFLUX_BUCKET, INFLUX_TOKEN_FILE, CHECKPOINT_INTERVAL, LATENESS_HORIZON, MAX_FUTURE_SKEW,
-            MAX_INTERVAL, MAX_AVERAGE_KW, REGISTER_CAPACITIES, SINK_BATCH_SIZE, SINK_BATCH_INTERVAL, JOB_NAME);
+            MAX_INTERVAL, MAX_AVERAGE_KW, MAX_POWER_KW, MAX_REGISTER_SPAN, REGISTER_CAPACITIES, SINK_BATCH_SIZE, SINK_BATCH_INTERVAL, JOB_NAME);
 
     private final Map<String, String> values;
 
@@ -81,6 +84,7 @@ public final class PipelineConfig {
         config.transactionTimeout();
         config.batchSize();
         config.batchInterval();
+        config.deadLetterMaxBytes();
         return config;
     }
 
@@ -103,6 +107,14 @@ public final class PipelineConfig {
         return duration(TRANSACTION_TIMEOUT);
     }
 
+    public int deadLetterMaxBytes() {
+        long bytes = number(DEAD_LETTER_MAX_BYTES);
+        if (bytes > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("--" + DEAD_LETTER_MAX_BYTES.name() + " must be below 2^31");
+        }
+        return (int) bytes;
+    }
+
     public int batchSize() {
         return (int) number(SINK_BATCH_SIZE);
     }
@@ -118,24 +130,36 @@ public final class PipelineConfig {
 
     public UsageRules usageRules() {
         ReadingParser.ReadingRules reading = readingRules();
-        Map<String, Long> capacities = new LinkedHashMap<>();
-        String text = get(REGISTER_CAPACITIES).trim();
+        Map<String, Long> capacities = classValues(REGISTER_CAPACITIES, "kWh", "MTR-=100000,GW-=1000000", 6);
+        Map<String, Long> maxPower = classValues(MAX_POWER_KW, "kW", "HH-=100,CI-=5000", 0);
+        Duration maxRegisterSpan = duration(MAX_REGISTER_SPAN);
+        if (maxRegisterSpan.compareTo(reading.latenessHorizon()) < 0) {
+            throw new IllegalArgumentException("--" + MAX_REGISTER_SPAN.name() + " must be at least --" + LATENESS_HORIZON.name());
+        }
+        return UsageRules.of(reading.latenessHorizon(), reading.maxInterval(), reading.maxAverageKilowatts(), capacities)
+                .withMaxPower(maxPower).withMaxRegisterSpan(maxRegisterSpan);
+    }
+
+    /** prefix=amount pairs; each amount a positive decimal, scaled by 10^{@code scale} to a whole number. */
+    private Map<String, Long> classValues(Option option, String unit, String example, int scale) {
+        Map<String, Long> values = new LinkedHashMap<>();
+        String text = get(option).trim();
         if (!text.isEmpty()) {
             for (String pair : text.split(",")) {
-                String[] prefixAndKwh = pair.split("=", 2);
+                String[] prefixAndAmount = pair.split("=", 2);
                 try {
-                    long milliWattHours = new BigDecimal(prefixAndKwh[1].trim()).movePointRight(6).longValueExact();
-                    if (prefixAndKwh[0].isBlank() || milliWattHours <= 0) {
+                    long amount = new BigDecimal(prefixAndAmount[1].trim()).movePointRight(scale).longValueExact();
+                    if (prefixAndAmount[0].isBlank() || amount <= 0) {
                         throw new NumberFormatException();
                     }
-                    capacities.put(prefixAndKwh[0].trim(), milliWattHours);
+                    values.put(prefixAndAmount[0].trim(), amount);
                 } catch (RuntimeException e) {
-                    throw new IllegalArgumentException("--" + REGISTER_CAPACITIES.name() + " must be prefix=kWh pairs such as "
-                            + "MTR-=100000,GW-=1000000; got '" + pair + "'");
+                    throw new IllegalArgumentException("--" + option.name() + " must be prefix=" + unit + " pairs such as "
+                            + example + "; got '" + pair + "'");
                 }
             }
         }
-        return UsageRules.of(reading.latenessHorizon(), reading.maxInterval(), reading.maxAverageKilowatts(), capacities);
+        return values;
     }
 
     public String postgresPassword() {

@@ -1,6 +1,8 @@
 package io.wattflow.pipeline.reading;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,11 +18,25 @@ import java.util.regex.Pattern;
  * Turns one record of the readings topic into a valid {@link MeterReading} or a {@link Rejection} with a
  * stable reason. Energy is parsed as an exact decimal (never a binary double) and must have at most 6 decimal
  * places of kWh, so it converts to integer milli-Wh without rounding.
+ *
+ * <p>Total over its input: whatever the bytes, {@link #parse} returns a result and never throws. Every input is
+ * bounded before it is used (the JSON's nesting, number and string lengths by the JSON parser; numbers by digits and
+ * exponent before any arithmetic; instants by a calendar range before they become epoch milliseconds), so no record
+ * costs more than its size, and anything our code still fails on becomes an {@code unprocessable} rejection.
  */
 public final class ReadingParser implements Serializable {
     private static final long serialVersionUID = 1L;
     private static final Pattern METER_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}");
     private static final int MAX_READING_ID_LENGTH = 128;
+    /** kWh values have at most this many digits before the decimal point: below 10^12 kWh, so milli-Wh fit a long. */
+    private static final int MAX_INTEGER_DIGITS = 12;
+    /** Bounds of the JSON document itself, checked by Jackson while it reads. */
+    static final StreamReadConstraints JSON_LIMITS = StreamReadConstraints.builder()
+            .maxNestingDepth(32)
+            .maxNumberLength(64)
+            .maxStringLength(64 * 1024)
+            .maxNameLength(1024)
+            .build();
 
     private final ReadingRules rules;
     private transient ObjectReader treeReader;
@@ -40,7 +56,20 @@ public final class ReadingParser implements Serializable {
         }
     }
 
+    /** Never throws: a failure of our own code is an {@code unprocessable} rejection naming the exception's class. */
     public Result parse(RawReading raw) {
+        try {
+            return parseBounded(raw);
+        } catch (RuntimeException | StackOverflowError e) {
+            return Result.rejected(raw, RejectionReason.UNPROCESSABLE, Rejection.describe(e));
+        }
+    }
+
+    private Result parseBounded(RawReading raw) {
+        if (!IsoInstants.inRange(raw.recordTimestamp)) {
+            return Result.rejected(raw, RejectionReason.RECORD_TIMESTAMP_OUT_OF_RANGE, "the Kafka record timestamp "
+                    + raw.recordTimestamp + " lies outside " + IsoInstants.EARLIEST + " .. " + IsoInstants.END);
+        }
         JsonNode json;
         try {
             json = treeReader().readTree(raw.value == null ? new byte[0] : raw.value);
@@ -48,6 +77,9 @@ public final class ReadingParser implements Serializable {
             return Result.rejected(raw, RejectionReason.MALFORMED_JSON, e.getOriginalMessage());
         } catch (IOException e) {
             return Result.rejected(raw, RejectionReason.MALFORMED_JSON, e.getMessage());
+        } catch (NumberFormatException e) {
+            // Jackson reads a float as BigDecimal, which refuses an exponent beyond an int ("1e9999999999")
+            return Result.rejected(raw, RejectionReason.NUMBER_OUT_OF_RANGE, "a number's exponent is out of range");
         }
         if (json == null || !json.isObject()) {
             return Result.rejected(raw, RejectionReason.MALFORMED_JSON, "a reading must be one JSON object");
@@ -91,9 +123,7 @@ public final class ReadingParser implements Serializable {
             throw new Invalid(RejectionReason.MISALIGNED_INTERVAL, "start and end must be whole seconds");
         }
         long energy = milliWattHours(json, "kwh");
-        // 1 kW for 1 ms is 1e6 mWh / 3.6e6 ms = 1/3.6 mWh
-        long maxEnergy = Math.multiplyExact(rules.maxAverageKilowatts(), end - start) * 10 / 36;
-        if (energy > maxEnergy) {
+        if (energy > rules.maxEnergy(end - start)) {
             throw new Invalid(RejectionReason.IMPLAUSIBLE_ENERGY,
                     "energy means more than " + rules.maxAverageKilowatts() + " kW on average over the interval");
         }
@@ -115,6 +145,7 @@ public final class ReadingParser implements Serializable {
         return reading;
     }
 
+    /** Both times lie in the calendar range, so neither sum below overflows. */
     private void checkClock(long time, RawReading raw, String field) throws Invalid {
         if (time > raw.recordTimestamp + rules.maxFutureSkew().toMillis()) {
             throw new Invalid(RejectionReason.FUTURE_TIMESTAMP,
@@ -139,15 +170,19 @@ public final class ReadingParser implements Serializable {
         if (value.signum() < 0) {
             throw new Invalid(RejectionReason.NEGATIVE_ENERGY, field + " must not be negative");
         }
-        BigDecimal milli = value.movePointRight(6).stripTrailingZeros();
-        if (milli.scale() > 0) {
+        if (value.signum() == 0) {
+            return 0;
+        }
+        // Bounded by its digits and exponent before any arithmetic: 1e2147483647 and 1e-2147483647 are legal JSON,
+        // and scaling them would overflow the scale or allocate in proportion to the exponent.
+        long integerDigits = (long) value.precision() - value.scale();
+        if (integerDigits > MAX_INTEGER_DIGITS) {
+            throw new Invalid(RejectionReason.NUMBER_OUT_OF_RANGE, field + " must be below 10^" + MAX_INTEGER_DIGITS + " kWh");
+        }
+        if (value.scale() > 6 && value.stripTrailingZeros().scale() > 6) {
             throw new Invalid(RejectionReason.TOO_PRECISE, field + " may have at most 6 decimal places");
         }
-        try {
-            return milli.longValueExact();
-        } catch (ArithmeticException e) {
-            throw new Invalid(RejectionReason.IMPLAUSIBLE_ENERGY, field + " is out of range");
-        }
+        return value.movePointRight(6).longValueExact(); // at most 19 digits and no fraction: exact
     }
 
     private static String text(JsonNode json, String field) throws Invalid {
@@ -165,6 +200,9 @@ public final class ReadingParser implements Serializable {
         String text = text(json, field);
         try {
             return IsoInstants.toEpochMilli(text);
+        } catch (IsoInstants.OutOfRange e) {
+            throw new Invalid(RejectionReason.TIME_OUT_OF_RANGE, field + " must lie between " + IsoInstants.EARLIEST
+                    + " and " + IsoInstants.END);
         } catch (DateTimeParseException e) {
             throw new Invalid(RejectionReason.MISTYPED_FIELD, field + " must be an ISO-8601 instant such as 2026-11-28T10:00:00Z");
         }
@@ -173,7 +211,7 @@ public final class ReadingParser implements Serializable {
     /** A reader bound to JsonNode once: ObjectMapper.readTree resolves the target type again on every call. */
     private ObjectReader treeReader() {
         if (treeReader == null) {
-            treeReader = new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            treeReader = new ObjectMapper(JsonFactory.builder().streamReadConstraints(JSON_LIMITS).build()).enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
                     .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readerFor(JsonNode.class);
         }
         return treeReader;
@@ -182,6 +220,11 @@ public final class ReadingParser implements Serializable {
     /** The limits a reading is checked against. */
     public record ReadingRules(Duration latenessHorizon, Duration maxFutureSkew, Duration maxInterval, long maxAverageKilowatts)
             implements Serializable {
+
+        /** The most energy an interval of this length can plausibly hold, saturating instead of overflowing. */
+        public long maxEnergy(long spanMillis) {
+            return Plausibility.maxEnergy(maxAverageKilowatts, spanMillis);
+        }
     }
 
     private static final class Invalid extends Exception {

@@ -18,7 +18,19 @@ public enum RejectionReason {
     TOO_LATE("too_late"),
     CONFLICTING_DUPLICATE("conflicting_duplicate"),
     OVERLAP("overlap"),
-    KIND_CONFLICT("kind_conflict");
+    KIND_CONFLICT("kind_conflict"),
+    /** A number with more digits or a larger exponent than any energy value can have. */
+    NUMBER_OUT_OF_RANGE("number_out_of_range"),
+    /** An instant before 1970 or from 2100 on (also those beyond epoch milliseconds). */
+    TIME_OUT_OF_RANGE("time_out_of_range"),
+    /** The Kafka record timestamp lies before 1970 or from 2100 on. */
+    RECORD_TIMESTAMP_OUT_OF_RANGE("record_timestamp_out_of_range"),
+    /** A register value at or above its register's size (the meter class's capacity, else 10^12 kWh). */
+    REGISTER_OUT_OF_RANGE("register_out_of_range"),
+    /** A register value that implies more power than the meter can draw, or leaves the range of its neighbours. */
+    IMPLAUSIBLE_REGISTER("implausible_register"),
+    /** Our code failed on the record: a bug that costs this one record, never the job. Exception class in the detail. */
+    UNPROCESSABLE("unprocessable");
 
     private final String code;
 
@@ -28,5 +40,15 @@ public enum RejectionReason {
 
     public String code() {
         return code;
+    }
+
+    /** The reason of a stable code, e.g. {@code too_late}. */
+    public static RejectionReason ofCode(String code) {
+        for (RejectionReason reason : values()) {
+            if (reason.code.equals(code)) {
+                return reason;
+            }
+        }
+        throw new IllegalArgumentException("no rejection reason " + code);
     }
 }

@@ -27,6 +27,7 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
+import org.apache.flink.util.FlinkRuntimeException;
 
 /**
  * Per meter: recognises resends, conflicts and overlaps, turns interval readings and register spans into energy per
@@ -95,6 +96,8 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
     private transient Counter duplicates;
     private transient Counter registerResets;
     private transient Counter registerRollovers;
+    private transient Counter registerGaps;
+    private transient Counter unprocessable;
 
     /**
      * @param maxBufferedEntries accepted readings and bucket totals held in memory per subtask before they are written
@@ -130,6 +133,8 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
         duplicates = metrics.counter("readingsDuplicate");
         registerResets = metrics.counter("registerResets");
         registerRollovers = metrics.counter("registerRollovers");
+        registerGaps = metrics.counter("registerGapsNotBilled");
+        unprocessable = metrics.counter("readingsUnprocessable");
     }
 
     @Override
@@ -144,11 +149,17 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
                     cache.kinds.put(reading.channel, established);
                 }
             }
+            // Every check and every sum happens before the first change to the cache or state, so a reading that is
+            // refused, or that our code fails on, leaves the meter exactly as it was.
             Map<BucketKey, long[]> changes = isResend(cache, reading, now, established) ? null
-                    : reading.kind == ReadingKind.INTERVAL ? interval(cache, reading) : register(reading);
+                    : reading.kind == ReadingKind.INTERVAL ? interval(cache, reading) : register(cache, reading);
             if (changes == null) {
                 duplicates.inc();
             } else {
+                List<BucketTotal> totals = newTotals(cache, changes);
+                if (reading.kind == ReadingKind.REGISTER) {
+                    registerValues.put(new RegisterKey(reading.channel, reading.startMillis), reading.energyMilliWattHours);
+                }
                 cache.accept(reading);
                 bufferedEntries++;
                 if (established == null) {
@@ -156,10 +167,18 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
                     cache.kinds.put(reading.channel, reading.kind);
                 }
                 acceptedCount.inc();
-                apply(cache, reading, changes, out);
+                apply(cache, reading, changes, totals, out);
             }
         } catch (Rejected rejected) {
             context.output(ParseAndValidate.REJECTED, new Rejection(reading.source, rejected.reason, rejected.getMessage()));
+        } catch (RuntimeException failure) {
+            if (failure instanceof FlinkRuntimeException) {
+                throw failure; // the state backend failed, not the reading: Flink's recovery is the answer
+            }
+            // A bug of ours costs this one reading, visibly, never the job (a restart would meet the same record again).
+            unprocessable.inc();
+            context.output(ParseAndValidate.REJECTED, new Rejection(reading.source, RejectionReason.UNPROCESSABLE,
+                    Rejection.describe(failure)));
         }
         sweepOncePerDay(cache, now);
         if (keySwitch == null) {
@@ -308,6 +327,12 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
      * already accepted with the same energy under another id; throws for a conflict or an overlap.
      */
     private Map<BucketKey, long[]> interval(MeterCache cache, MeterReading reading) throws Exception {
+        long length = reading.endMillis - reading.startMillis;
+        if (reading.energyMilliWattHours > rules.maxEnergy(reading.meterId, length)) {
+            // the parser bounded it by --max-average-kw; the meter's class may draw less
+            throw new Rejected(RejectionReason.IMPLAUSIBLE_ENERGY, "energy means more than the meter's " + rules.maxPower(reading.meterId)
+                    + " kW on average over the interval");
+        }
         List<ProRataSplit.Part> parts = ProRataSplit.split(reading.startMillis, reading.endMillis, reading.energyMilliWattHours);
         for (ProRataSplit.Part part : parts) {
             BucketTotal total = bucket(cache, new BucketKey(reading.channel, part.bucketStartMillis()));
@@ -338,13 +363,22 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
 
     /**
      * The bucket changes of a register value: the span between its neighbours (if both exist) is taken back and the
-     * spans from the earlier neighbour to it and from it to the later neighbour are added. Null for a resend.
+     * spans from the earlier neighbour to it and from it to the later neighbour are added. Null for a resend. Throws
+     * for a value beyond the register's size or one the meter cannot have measured: an advance faster than the meter's
+     * maximum power, or a value outside the range of two neighbours the meter advanced between. Such a value never
+     * becomes a neighbour itself, so one glitch between two plausible values bills neither the way there nor back.
      */
-    private Map<BucketKey, long[]> register(MeterReading reading) throws Exception {
+    private Map<BucketKey, long[]> register(MeterCache cache, MeterReading reading) throws Exception {
+        long value = reading.energyMilliWattHours;
+        long capacity = rules.registerCapacity(reading.meterId);
+        if (capacity > 0 && value >= capacity) {
+            throw new Rejected(RejectionReason.REGISTER_OUT_OF_RANGE, "the register of this meter class counts below "
+                    + capacity + " mWh, got " + value);
+        }
         RegisterKey key = new RegisterKey(reading.channel, reading.startMillis);
         Long existing = registerValues.get(key);
         if (existing != null) {
-            if (existing == reading.energyMilliWattHours) {
+            if (existing == value) {
                 return null;
             }
             throw new Rejected(RejectionReason.CONFLICTING_DUPLICATE, "a register value was already accepted for this instant");
@@ -361,27 +395,54 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
                 after = known;
             }
         }
-        registerValues.put(key, reading.energyMilliWattHours);
+        Long beforeValue = before == null ? null : registerValues.get(before);
+        Long afterValue = after == null ? null : registerValues.get(after);
+        if (beforeValue != null && afterValue != null && beforeValue <= afterValue && (value < beforeValue || value > afterValue)) {
+            throw new Rejected(RejectionReason.IMPLAUSIBLE_REGISTER, "the register advanced from " + beforeValue + " to "
+                    + afterValue + " mWh around this instant; " + value + " lies outside");
+        }
+        if (beforeValue != null) {
+            checkAdvance(reading.meterId, before.timestampMillis, beforeValue, reading.startMillis, value);
+        }
+        if (afterValue != null) {
+            checkAdvance(reading.meterId, reading.startMillis, value, after.timestampMillis, afterValue);
+        }
         Map<BucketKey, long[]> changes = new LinkedHashMap<>();
-        long capacity = rules.registerCapacity(reading.meterId);
-        if (before != null && after != null) {
-            addSpan(changes, reading.channel, before.timestampMillis, registerValues.get(before), after.timestampMillis,
-                    registerValues.get(after), capacity, -1);
+        if (beforeValue != null && afterValue != null) {
+            addSpan(changes, reading.meterId, reading.channel, before.timestampMillis, beforeValue, after.timestampMillis,
+                    afterValue, capacity, -1);
         }
-        if (before != null) {
-            addSpan(changes, reading.channel, before.timestampMillis, registerValues.get(before), reading.startMillis,
-                    reading.energyMilliWattHours, capacity, +1);
+        if (beforeValue != null) {
+            addSpan(changes, reading.meterId, reading.channel, before.timestampMillis, beforeValue, reading.startMillis,
+                    value, capacity, +1);
         }
-        if (after != null) {
-            addSpan(changes, reading.channel, reading.startMillis, reading.energyMilliWattHours, after.timestampMillis,
-                    registerValues.get(after), capacity, +1);
+        if (afterValue != null) {
+            addSpan(changes, reading.meterId, reading.channel, reading.startMillis, value, after.timestampMillis,
+                    afterValue, capacity, +1);
         }
         return changes;
     }
 
-    private void addSpan(Map<BucketKey, long[]> changes, String channel, long from, long fromValue, long to, long toValue,
-                         long capacity, int sign) {
-        RegisterSpan span = RegisterSpan.between(fromValue, toValue, capacity, rules.maxEnergy(to - from));
+    /** Refuses an advance faster than the meter's maximum power; drops (resets, rollovers) are judged by {@link RegisterSpan}. */
+    private void checkAdvance(String meterId, long from, long fromValue, long to, long toValue) throws Rejected {
+        if (toValue > fromValue && to - from <= rules.maxRegisterSpan().toMillis()
+                && toValue - fromValue > rules.maxEnergy(meterId, to - from)) {
+            throw new Rejected(RejectionReason.IMPLAUSIBLE_REGISTER, "an advance of " + (toValue - fromValue) + " mWh in "
+                    + java.time.Duration.ofMillis(to - from) + " means more than the meter's " + rules.maxPower(meterId) + " kW");
+        }
+    }
+
+    private void addSpan(Map<BucketKey, long[]> changes, String meterId, String channel, long from, long fromValue, long to,
+                         long toValue, long capacity, int sign) {
+        if (to - from > rules.maxRegisterSpan().toMillis()) {
+            // Longer than any bill should spread: not billed, the later value is a new baseline (and no record can make
+            // the job split a span into more buckets than this)
+            if (sign > 0) {
+                registerGaps.inc();
+            }
+            return;
+        }
+        RegisterSpan span = RegisterSpan.between(fromValue, toValue, capacity, rules.maxEnergy(meterId, to - from));
         if (sign > 0 && span.kind() == RegisterSpan.Kind.RESET) {
             registerResets.inc();
         } else if (sign > 0 && span.kind() == RegisterSpan.Kind.ROLLOVER) {
@@ -394,11 +455,32 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
         }
     }
 
-    /** Changes the cached totals (read from state once per write-out at most); emits the new totals. */
-    private void apply(MeterCache cache, MeterReading reading, Map<BucketKey, long[]> changes, Collector<UsageBucket> out) throws Exception {
+    /**
+     * The totals the changes lead to, in the order of {@code changes}, summed exactly (an overflow throws here, before
+     * anything changed); null entries are buckets the meter does not have yet. Reads each total once per write-out at most.
+     */
+    private List<BucketTotal> newTotals(MeterCache cache, Map<BucketKey, long[]> changes) throws Exception {
+        List<BucketTotal> totals = new ArrayList<>(changes.size());
+        for (Map.Entry<BucketKey, long[]> change : changes.entrySet()) {
+            BucketTotal total = bucket(cache, change.getKey());
+            long energy = Math.addExact(total == null ? 0 : total.energyMilliWattHours, change.getValue()[0]);
+            long count = Math.addExact(total == null ? 0 : total.readingCount, change.getValue()[1]);
+            if (energy < 0 || count < 0 || count > Integer.MAX_VALUE) {
+                throw new IllegalStateException("bucket " + change.getKey().bucketStartMillis + " of channel " + change.getKey().channel
+                        + " would hold " + energy + " mWh from " + count + " readings");
+            }
+            totals.add(total);
+        }
+        return totals;
+    }
+
+    /** Changes the cached totals as {@link #newTotals} checked; emits the new totals. */
+    private void apply(MeterCache cache, MeterReading reading, Map<BucketKey, long[]> changes, List<BucketTotal> totals,
+                       Collector<UsageBucket> out) {
+        int index = 0;
         for (Map.Entry<BucketKey, long[]> change : changes.entrySet()) {
             BucketKey key = change.getKey();
-            BucketTotal total = bucket(cache, key);
+            BucketTotal total = totals.get(index++);
             boolean created = total == null;
             if (created) {
                 total = new BucketTotal(0, 0);

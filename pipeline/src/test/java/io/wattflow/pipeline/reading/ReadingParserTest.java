@@ -89,4 +89,47 @@ class ReadingParserTest {
     void trailingGarbageAfterTheObjectIsMalformed() {
         assertThat(parse("{\"readingId\":\"r\"} trailing").rejection().reason).isEqualTo("malformed_json");
     }
+
+    private static final String REGISTER = "{\"readingId\":\"r\",\"meterId\":\"M1\",\"kind\":\"register\",\"ts\":\"2026-11-28T10:15:00Z\",\"registerKwh\":";
+    private static final String INTERVAL = "{\"readingId\":\"r\",\"meterId\":\"M1\",\"kind\":\"interval\",";
+
+    /** Each of these threw out of the parser (or would allocate in proportion to a number) before it was bounded. */
+    @ParameterizedTest(name = "{1}: {0}")
+    @CsvSource(delimiter = '|', value = {
+            REGISTER + "1e9999999999}|number_out_of_range",
+            REGISTER + "1.5e-2147483648}|number_out_of_range",
+            REGISTER + "1e2147483647}|number_out_of_range",
+            REGISTER + "1e-2147483647}|too_precise",
+            REGISTER + "123456789012345678901234567890}|number_out_of_range",
+            REGISTER + "1000000000000}|number_out_of_range",
+            REGISTER + "999999999999.9999999}|too_precise",
+            REGISTER + "0e-2147483647}|accepted",
+            REGISTER + "999999999999.999999}|accepted",
+            REGISTER + "1.50000000000000000000000000000}|accepted",
+            REGISTER + "1111111111111111111111111111111111111111111111111111111111111111111111111111111111111111111}|malformed_json",
+            INTERVAL + "\"start\":\"+1000000000-01-01T00:00:00Z\",\"end\":\"2026-11-28T10:15:00Z\",\"kwh\":1}|time_out_of_range",
+            INTERVAL + "\"start\":\"2026-11-28T10:00:00Z\",\"end\":\"-999999999-01-01T00:00:00Z\",\"kwh\":1}|time_out_of_range",
+            INTERVAL + "\"start\":\"1969-12-31T23:45:00Z\",\"end\":\"1970-01-01T00:00:00Z\",\"kwh\":1}|time_out_of_range",
+            "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]|malformed_json",
+    })
+    void hostileNumbersAndInstantsAreBoundedBeforeAnyArithmetic(String json, String outcome) {
+        ReadingParser.Result result = parse(json);
+        assertThat(result.rejection() == null ? "accepted" : result.rejection().reason).as(String.valueOf(result.rejection())).isEqualTo(outcome);
+    }
+
+    @ParameterizedTest
+    @CsvSource({"-9223372036854775808", "-1", "4102444800000", "9223372036854775807"})
+    void aRecordTimestampOutsideTheCalendarRangeIsRejected(long recordTimestamp) {
+        ReadingParser.Result result = parser.parse(raw(REGISTER + "1}", recordTimestamp));
+        assertThat(result.rejection().reason).isEqualTo("record_timestamp_out_of_range");
+    }
+
+    @Test
+    void aFailureOfOurOwnCodeIsAnUnprocessableRejectionNamingTheException() {
+        // Rules without a future skew: a defect of ours that fails on every reading that gets that far
+        ReadingParser broken = new ReadingParser(new ReadingParser.ReadingRules(null, null, null, 1));
+        ReadingParser.Result result = broken.parse(raw(REGISTER + "1}", RECORD_TIME));
+        assertThat(result.rejection().reason).isEqualTo("unprocessable");
+        assertThat(result.rejection().detail).startsWith("java.lang.NullPointerException");
+    }
 }

@@ -32,13 +32,13 @@ class MeterUsageTest {
     static final UsageRules RULES = UsageRules.of(Duration.ofDays(7), Duration.ofDays(1), 10_000, Map.of("ROLL-", 100_000_000_000L));
     private KeyedOneInputStreamOperatorTestHarness<String, MeterReading, UsageBucket> harness;
 
-    KeyedProcessOperator<String, MeterReading, UsageBucket> operator(int maxBufferedEntries) {
-        return new MeterUsageOperator(new MeterUsage(RULES, maxBufferedEntries));
+    KeyedProcessOperator<String, MeterReading, UsageBucket> operator(UsageRules rules, int maxBufferedEntries) {
+        return new MeterUsageOperator(new MeterUsage(rules, maxBufferedEntries));
     }
 
     /** On RocksDB as in the job: a heap backend hands out the stored objects themselves, which hides a missed write. */
     private KeyedOneInputStreamOperatorTestHarness<String, MeterReading, UsageBucket> newHarness(int maxBufferedEntries) throws Exception {
-        var harness = new KeyedOneInputStreamOperatorTestHarness<>(operator(maxBufferedEntries), (MeterReading reading) -> reading.meterId,
+        var harness = new KeyedOneInputStreamOperatorTestHarness<>(operator(RULES, maxBufferedEntries), (MeterReading reading) -> reading.meterId,
                 Types.STRING);
         harness.setStateBackend(new EmbeddedRocksDBStateBackend());
         return harness;
@@ -324,5 +324,89 @@ class MeterUsageTest {
         assertThat(storedKeys(harness, "MTR-0001", MeterUsage.ACCEPTED_READINGS)).containsExactly("r-1");
         assertThat(storedKeys(harness, "MTR-0002", MeterUsage.BUCKET_TOTALS)).containsExactly(new BucketKey("import", at("2026-11-28T10:00:00Z")));
         assertThat(harness.extractOutputValues()).extracting(bucket -> bucket.energyMilliWattHours).containsExactly(1L, 2L, 3L, 4L, 5L);
+    }
+
+    private void restartWith(UsageRules rules) throws Exception {
+        harness.close();
+        harness = new KeyedOneInputStreamOperatorTestHarness<>(operator(rules, 1_000),
+                (MeterReading reading) -> reading.meterId, Types.STRING);
+        harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+        harness.open();
+    }
+
+    @Test
+    void aGlitchAboveTwoPlausibleValuesIsRejectedAndNeitherTheWayThereNorBackIsBilled() throws Exception {
+        process(register("MTR-0001", "a", "2026-11-28T10:00:00Z", 1_000_000, "2026-11-28T10:01:00Z"));
+        process(register("MTR-0001", "b", "2026-11-28T10:15:00Z", 1_000_500, "2026-11-28T10:16:00Z"));
+        // 900,000 kWh in 15 minutes is 3.6 GW: more than the meter's 10,000 kW
+        process(register("MTR-0001", "glitch", "2026-11-28T10:30:00Z", 900_000_000_000L, "2026-11-28T10:31:00Z"));
+        process(register("MTR-0001", "c", "2026-11-28T10:45:00Z", 1_001_000, "2026-11-28T10:46:00Z"));
+
+        assertThat(rejectedReasons()).containsExactly("implausible_register");
+        assertThat(latestTotals()).containsExactly(Map.entry(at("2026-11-28T10:00:00Z"), 500L),
+                Map.entry(at("2026-11-28T10:15:00Z"), 250L), Map.entry(at("2026-11-28T10:30:00Z"), 250L));
+        assertThat(mapKeys(MeterUsage.REGISTER_VALUES)).extracting(key -> key.timestampMillis)
+                .doesNotContain(at("2026-11-28T10:30:00Z"));
+    }
+
+    @Test
+    void aLateRegisterValueOutsideTheRangeOfItsNeighboursIsRejected() throws Exception {
+        process(register("MTR-0001", "a", "2026-11-28T10:00:00Z", 1_000, "2026-11-28T10:01:00Z"));
+        process(register("MTR-0001", "c", "2026-11-28T10:30:00Z", 2_000, "2026-11-28T10:31:00Z"));
+        process(register("MTR-0001", "high", "2026-11-28T10:15:00Z", 5_000, "2026-11-28T10:32:00Z"));
+        process(register("MTR-0001", "low", "2026-11-28T10:20:00Z", 10, "2026-11-28T10:32:00Z"));
+
+        assertThat(rejectedReasons()).containsExactly("implausible_register", "implausible_register");
+        assertThat(latestTotals()).containsExactly(Map.entry(at("2026-11-28T10:00:00Z"), 500L),
+                Map.entry(at("2026-11-28T10:15:00Z"), 500L));
+    }
+
+    @Test
+    void aRegisterValueAtTheCapacityOfItsMeterClassIsOutOfRange() throws Exception {
+        process(register("ROLL-1", "a", "2026-11-28T10:00:00Z", 100_000_000_000L, "2026-11-28T10:01:00Z"));
+
+        assertThat(rejectedReasons()).containsExactly("register_out_of_range");
+        assertThat(storedKeys(harness, "ROLL-1", MeterUsage.REGISTER_VALUES)).isEmpty();
+    }
+
+    @Test
+    void theMaximumPowerOfAMeterClassBoundsItsAdvances() throws Exception {
+        restartWith(RULES.withMaxPower(Map.of("HH-", 10L)));
+        process(register("HH-1", "a", "2026-11-28T10:00:00Z", 0, "2026-11-28T10:01:00Z"));
+        process(register("HH-1", "b", "2026-11-28T10:15:00Z", 2_500_000, "2026-11-28T10:16:00Z")); // 10 kW for 15 min: the limit
+        process(register("HH-1", "c", "2026-11-28T10:30:00Z", 5_000_001, "2026-11-28T10:31:00Z")); // 1 mWh more
+        process(register("MTR-1", "d", "2026-11-28T10:00:00Z", 0, "2026-11-28T10:01:00Z"));
+        process(register("MTR-1", "e", "2026-11-28T10:15:00Z", 2_500_001, "2026-11-28T10:16:00Z")); // other classes: 10,000 kW
+
+        assertThat(rejectedReasons()).containsExactly("implausible_register");
+        assertThat(harness.extractOutputValues()).containsExactly(
+                new UsageBucket("HH-1", "import", at("2026-11-28T10:00:00Z"), 2_500_000, 1),
+                new UsageBucket("MTR-1", "import", at("2026-11-28T10:00:00Z"), 2_500_001, 1));
+    }
+
+    @Test
+    void aRegisterSpanLongerThanTheMaximumIsNotSpreadAndTheLaterValueIsANewBaseline() throws Exception {
+        restartWith(RULES.withMaxRegisterSpan(Duration.ofDays(10)));
+        process(register("MTR-0001", "a", "2026-11-01T00:00:00Z", 1_000, "2026-11-01T00:01:00Z"));
+        process(register("MTR-0001", "b", "2026-11-21T00:00:00Z", 9_000, "2026-11-21T00:01:00Z"));
+        process(register("MTR-0001", "c", "2026-11-21T00:15:00Z", 9_300, "2026-11-21T00:16:00Z"));
+
+        assertThat(harness.extractOutputValues()).containsExactly(new UsageBucket("MTR-0001", "import", at("2026-11-21T00:00:00Z"), 300, 1));
+        assertThat(rejectedReasons()).isEmpty();
+    }
+
+    @Test
+    void aReadingOurCodeFailsOnIsUnprocessableAndChangesNothing() throws Exception {
+        // The parser never lets such energy through; here, with no bound on power, it makes the bucket's sum overflow.
+        restartWith(UsageRules.of(Duration.ofDays(7), Duration.ofDays(1), Long.MAX_VALUE, Map.of()));
+        process(reading("r-1", "2026-11-28T10:00:00Z", "2026-11-28T10:05:00Z", Long.MAX_VALUE, "2026-11-28T10:06:00Z"));
+        process(reading("r-2", "2026-11-28T10:05:00Z", "2026-11-28T10:10:00Z", 1, "2026-11-28T10:11:00Z"));
+        process(reading("r-2", "2026-11-28T10:05:00Z", "2026-11-28T10:10:00Z", 1, "2026-11-28T10:11:00Z"));
+
+        assertThat(rejectedReasons()).containsExactly("unprocessable", "unprocessable"); // not accepted, so no duplicate either
+        assertThat(harness.getSideOutput(ParseAndValidate.REJECTED).peek().getValue().detail).startsWith("java.lang.ArithmeticException");
+        assertThat(harness.extractOutputValues()).containsExactly(
+                new UsageBucket("MTR-0001", "import", at("2026-11-28T10:00:00Z"), Long.MAX_VALUE, 1));
+        assertThat(mapKeys(MeterUsage.ACCEPTED_READINGS)).containsExactly("r-1");
     }
 }
