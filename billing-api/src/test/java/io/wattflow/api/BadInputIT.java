@@ -57,6 +57,12 @@ class BadInputIT {
             "bad idempotency key|POST|/api/v1/billing-runs|`{\"period\":\"2026-11\"}`|400|invalid-parameter|Idempotency-Key must have",
             "unknown run id|GET|/api/v1/billing-runs/not-a-uuid||404|not-found|no billing run",
             "unknown route|GET|/api/v1/nothing||404|not-found|No resource",
+            "far-future instant|GET|/api/v1/meters/M-1/usage?from=%2B100000-01-01T00:00:00Z&to=%2B100000-01-02T00:00:00Z||400|invalid-parameter|must lie between 1970-01-01 and 2100-01-01",
+            "far-future date|GET|/api/v1/meters/M-1/usage?from=9999-01-01&to=9999-01-02||400|invalid-parameter|must lie between 1970-01-01 and 2100-01-01",
+            "far-future period|GET|/api/v1/customers/C-1/bill-preview?period=%2B300000-01||400|invalid-parameter|must be a month from 1970-01 to 2099-12",
+            "far-past run|POST|/api/v1/billing-runs|`{\"period\":\"1900-01\"}`|400|invalid-parameter|must be a month from 1970-01 to 2099-12",
+            "far-future tariff|POST|/api/v1/tariffs|`{\"id\":\"t\",\"name\":\"T\",\"currency\":\"EUR\",\"version\":{\"validFrom\":\"+200000-01-01\",\"standingChargePerDay\":0,\"taxRate\":0,\"rates\":[{\"period\":\"all\",\"days\":\"MON\",\"from\":\"00:00\",\"to\":\"00:00\",\"pricePerKwh\":0.1}]}}`|400|invalid-parameter|validFrom",
+            "far-future assignment|PUT|/api/v1/meters/M-1/assignment|`{\"customerId\":\"C-1\",\"validFrom\":\"+100000-01-01T00:00:00Z\"}`|400|invalid-parameter|must lie between 1970-01-01 and 2100-01-01",
     })
     void aMalformedRequestIsAProblemThatSaysWhatToFix(String kind, String method, String path, String body, int status, String type,
                                                      String detail) throws Exception {
@@ -75,5 +81,21 @@ class BadInputIT {
         assertThat(problem.get("status").asInt()).isEqualTo(status);
         assertThat(problem.get("detail").asText()).contains(detail);
         assertThat(response.body()).doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @org.junit.jupiter.api.Test
+    void requestsWithDatesTheDatabaseCannotStoreNeverMakeTheApiUnavailableForOthers() throws Exception {
+        // Given a caller who sends far-future ranges again and again
+        for (int i = 0; i < 8; i++) {
+            HttpResponse<String> hostile = HTTP.send(HttpRequest.newBuilder(URI.create(api.baseUrl()
+                    + "/api/v1/meters/M-1/usage?from=%2B1000" + i + "-01-01T00:00:00Z&to=%2B1000" + i + "-01-02T00:00:00Z"))
+                    .header("Authorization", "Bearer " + admin).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(hostile.statusCode()).as(hostile.body()).isEqualTo(400);
+        }
+        // Then everyone else is still answered from the database
+        HttpResponse<String> usage = HTTP.send(HttpRequest.newBuilder(URI.create(api.baseUrl()
+                + "/api/v1/meters/M-1/usage?from=2026-11-01&to=2026-11-02")).header("Authorization", "Bearer " + admin).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(usage.statusCode()).as(usage.body()).isEqualTo(200);
     }
 }

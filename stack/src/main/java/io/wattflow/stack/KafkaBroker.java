@@ -6,6 +6,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -15,7 +17,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.Uuid;
 
 /**
@@ -148,7 +153,10 @@ public final class KafkaBroker {
         return Admin.create(properties);
     }
 
-    /** Creates the topics that do not exist yet; existing ones are left as they are. */
+    /**
+     * Creates the topics that do not exist yet; existing ones keep their partitions and data and get the spec's
+     * configuration (so a stack created by an older version gets today's limits at its next start).
+     */
     public void createTopics(List<TopicSpec> topics) {
         try (Admin admin = admin()) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
@@ -156,6 +164,17 @@ public final class KafkaBroker {
                     .map(t -> new NewTopic(t.name(), t.partitions(), (short) 1).configs(t.configs())).toList();
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get(60, TimeUnit.SECONDS);
+            }
+            Map<ConfigResource, Collection<AlterConfigOp>> changes = new HashMap<>();
+            for (TopicSpec topic : topics) {
+                if (existing.contains(topic.name()) && !topic.configs().isEmpty()) {
+                    changes.put(new ConfigResource(ConfigResource.Type.TOPIC, topic.name()), topic.configs().entrySet().stream()
+                            .map(entry -> new AlterConfigOp(new ConfigEntry(entry.getKey(), entry.getValue()), AlterConfigOp.OpType.SET))
+                            .toList());
+                }
+            }
+            if (!changes.isEmpty()) {
+                admin.incrementalAlterConfigs(changes).all().get(60, TimeUnit.SECONDS);
             }
         } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
             throw new StackException("cannot create Kafka topics: " + e.getMessage(), e);
@@ -173,14 +192,37 @@ public final class KafkaBroker {
     public record TopicSpec(String name, int partitions, Map<String, String> configs) {
     }
 
+    /** The largest record batch the readings topic takes (Kafka's default, stated so the dead-letter topic can follow it). */
+    public static final int READINGS_MAX_MESSAGE_BYTES = 1_048_588;
+    /**
+     * The dead-letter topic takes any record the readings topic took plus the reason headers; the metering job's
+     * {@code kafka.dead-letter-max-bytes} (its producer's max.request.size) has the same default.
+     */
+    public static final int DEAD_LETTER_MAX_MESSAGE_BYTES = 1_179_648;
+
+    /** The configuration of a readings topic: its size limit, and no record timestamp more than an hour ahead. */
+    public static Map<String, String> readingsTopicConfig(Duration retention) {
+        // A producer's record timestamp is the clock of a meter's rules: one far in the future would make every later
+        // reading of that meter too late, so the broker refuses it (message.timestamp.after.max.ms, KIP-937).
+        return Map.of("retention.ms", Long.toString(retention.toMillis()),
+                "max.message.bytes", Integer.toString(READINGS_MAX_MESSAGE_BYTES),
+                "message.timestamp.after.max.ms", Long.toString(Duration.ofHours(1).toMillis()));
+    }
+
+    /** The configuration of a dead-letter topic. */
+    public static Map<String, String> deadLetterTopicConfig(Duration retention) {
+        return Map.of("retention.ms", Long.toString(retention.toMillis()),
+                "max.message.bytes", Integer.toString(DEAD_LETTER_MAX_MESSAGE_BYTES));
+    }
+
     /**
      * The stack's topics. {@code readings} is kept 14 days: the pipeline's lateness horizon (7 days) plus a margin,
      * so a job restored from an old savepoint can still replay everything it may need.
      */
     public static List<TopicSpec> wattflowTopics() {
         return List.of(
-                new TopicSpec("readings", 4, Map.of("retention.ms", Long.toString(Duration.ofDays(14).toMillis()))),
-                new TopicSpec("readings.dlq", 2, Map.of("retention.ms", Long.toString(Duration.ofDays(30).toMillis()))),
+                new TopicSpec("readings", 4, readingsTopicConfig(Duration.ofDays(14))),
+                new TopicSpec("readings.dlq", 2, deadLetterTopicConfig(Duration.ofDays(30))),
                 new TopicSpec("billing.events", 2, Map.of("retention.ms", Long.toString(Duration.ofDays(30).toMillis()))));
     }
 

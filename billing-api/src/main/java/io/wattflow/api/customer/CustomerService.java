@@ -3,6 +3,7 @@ package io.wattflow.api.customer;
 import io.wattflow.api.billing.Bill;
 import io.wattflow.api.billing.BillCalculator;
 import io.wattflow.api.problem.ApiProblem;
+import io.wattflow.api.problem.SupportedTimes;
 import io.wattflow.api.tariff.Tariff;
 import io.wattflow.api.tariff.TariffRepository;
 import java.time.DateTimeException;
@@ -94,7 +95,7 @@ public final class CustomerService {
         }
         Instant validFrom;
         try {
-            validFrom = Instant.parse(request.validFrom());
+            validFrom = SupportedTimes.check("validFrom", Instant.parse(request.validFrom()));
         } catch (DateTimeParseException e) {
             throw ApiProblem.invalidParameter("validFrom must be an ISO-8601 instant such as 2026-01-01T00:00:00Z");
         }
@@ -165,7 +166,7 @@ public final class CustomerService {
 
     private static LocalDate date(String field, String value) {
         try {
-            return LocalDate.parse(value);
+            return SupportedTimes.check(field, LocalDate.parse(value));
         } catch (DateTimeParseException e) {
             throw ApiProblem.invalidParameter(field + " must be a date such as 2026-11-01; got '" + value + "'");
         }
@@ -176,7 +177,7 @@ public final class CustomerService {
             throw ApiProblem.invalidParameter("period is required, e.g. period=2026-11");
         }
         try {
-            return YearMonth.parse(period);
+            return SupportedTimes.check("period", YearMonth.parse(period));
         } catch (DateTimeParseException e) {
             throw ApiProblem.invalidParameter("period must be a month such as 2026-11; got '" + period + "'");
         }

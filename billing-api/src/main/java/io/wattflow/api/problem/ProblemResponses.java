@@ -41,6 +41,26 @@ public final class ProblemResponses {
                         "the billing database is unreachable; retry after 5 s");
                 return;
             }
+            String state = DatabaseGuard.sqlState(error);
+            if (state != null && state.startsWith("22")) {
+                // The request's data reached the database and was refused there: the edge's checks missed a case.
+                LOG.warn("the database refused the data of {} {} ({}): {}", ctx.method(), ctx.path(), state, error.getMessage());
+                write(ctx, 400, ApiProblem.typeUri("invalid-parameter"), "Invalid parameter",
+                        "a value of the request is out of the range the database stores (SQLSTATE " + state + ")");
+                return;
+            }
+            if (state != null && state.startsWith("23")) {
+                write(ctx, 409, ApiProblem.typeUri("conflict"), "Conflict",
+                        "the request conflicts with data stored already (SQLSTATE " + state + ")");
+                return;
+            }
+            if (state != null && state.startsWith("40")) {
+                // Two transactions met; the guard retried once already. Not an outage: the breaker did not count it.
+                ctx.header("Retry-After", "1");
+                write(ctx, 503, ApiProblem.typeUri("unavailable"), "Service unavailable",
+                        "the request met a concurrent change; retry after 1 s");
+                return;
+            }
             LOG.error("unexpected failure on {} {}", ctx.method(), ctx.path(), error);
             write(ctx, 500, ApiProblem.typeUri("internal"), "Internal error",
                     "The server failed to answer; the failure is logged. Try again later.");

@@ -7,6 +7,8 @@ import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import java.sql.SQLException;
+import java.sql.SQLNonTransientConnectionException;
+import java.sql.SQLTransientConnectionException;
 import java.time.Duration;
 import java.util.function.Supplier;
 
@@ -60,13 +62,41 @@ public final class DatabaseGuard {
         return breaker.getState();
     }
 
-    /** A failure of the database itself (not of the request): an SQL error anywhere in the cause chain. */
+    /**
+     * A failure of the database itself, not of the request: the breaker counts only these, so no caller can open it
+     * for everyone with data the database refuses. Connections refused, lost or not to be had from the pool (SQLSTATE
+     * class 08, {@link SQLTransientConnectionException}, pgjdbc's I/O errors), a statement cancelled by a timeout or
+     * a shutdown (57), resources exhausted (53), system and internal errors (58, XX), and the breaker's own refusal.
+     * Data errors (22), constraint violations (23), conflicts between transactions (40) and errors of our SQL (42)
+     * are not.
+     */
     public static boolean isDatabaseFailure(Throwable error) {
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof SQLException || cause instanceof CallNotPermittedException) {
+            if (cause instanceof CallNotPermittedException || cause instanceof SQLTransientConnectionException
+                    || cause instanceof SQLNonTransientConnectionException) {
                 return true;
+            }
+            if (cause instanceof SQLException sql) {
+                String state = sql.getSQLState();
+                if (state == null || state.length() < 2) {
+                    return true; // a driver failure without a server's answer
+                }
+                return switch (state.substring(0, 2)) {
+                    case "08", "53", "57", "58", "XX" -> true;
+                    default -> false;
+                };
             }
         }
         return false;
+    }
+
+    /** The SQLSTATE of the first SQL error in the cause chain, or null. */
+    public static String sqlState(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SQLException sql) {
+                return sql.getSQLState();
+            }
+        }
+        return null;
     }
 }

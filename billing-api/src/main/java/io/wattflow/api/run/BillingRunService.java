@@ -1,6 +1,7 @@
 package io.wattflow.api.run;
 
 import io.wattflow.api.problem.ApiProblem;
+import io.wattflow.api.problem.SupportedTimes;
 import java.math.BigDecimal;
 import java.time.YearMonth;
 import java.time.format.DateTimeParseException;
@@ -24,7 +25,7 @@ public final class BillingRunService {
     public Map<String, Object> start(StartRun request) {
         YearMonth period;
         try {
-            period = YearMonth.parse(request.period() == null ? "" : request.period());
+            period = SupportedTimes.check("period", YearMonth.parse(request.period() == null ? "" : request.period()));
         } catch (DateTimeParseException e) {
             throw ApiProblem.invalidParameter("period must be a month such as 2026-11; got '" + request.period() + "'");
         }

@@ -1,6 +1,7 @@
 package io.wattflow.api.tariff;
 
 import io.wattflow.api.problem.ApiProblem;
+import io.wattflow.api.problem.SupportedTimes;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -94,7 +95,7 @@ public final class TariffService {
     private static TariffVersion validate(NewVersion version) {
         LocalDate validFrom;
         try {
-            validFrom = LocalDate.parse(String.valueOf(version.validFrom()));
+            validFrom = SupportedTimes.check("validFrom", LocalDate.parse(String.valueOf(version.validFrom())));
         } catch (DateTimeParseException e) {
             throw ApiProblem.invalidParameter("validFrom must be a date such as 2026-01-01; got '" + version.validFrom() + "'");
         }

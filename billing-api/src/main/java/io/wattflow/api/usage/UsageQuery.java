@@ -1,6 +1,7 @@
 package io.wattflow.api.usage;
 
 import io.wattflow.api.problem.ApiProblem;
+import io.wattflow.api.problem.SupportedTimes;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.LocalDate;
@@ -64,12 +65,12 @@ public record UsageQuery(String meterId, String channel, Granularity granularity
         }
         try {
             if (value.length() == 10) {
-                return LocalDate.parse(value).atStartOfDay(zone);
+                return SupportedTimes.check(name, LocalDate.parse(value).atStartOfDay(zone));
             }
             if (value.endsWith("Z") || value.matches(".*[+-]\\d\\d:\\d\\d$")) {
-                return OffsetDateTime.parse(value).atZoneSameInstant(zone);
+                return SupportedTimes.check(name, OffsetDateTime.parse(value).atZoneSameInstant(zone));
             }
-            return LocalDateTime.parse(value).atZone(zone);
+            return SupportedTimes.check(name, LocalDateTime.parse(value).atZone(zone));
         } catch (DateTimeParseException e) {
             throw ApiProblem.invalidParameter(name + "='" + value + "' is not a date (2026-11-01) or a date-time "
                     + "(2026-11-01T00:00:00+01:00)");

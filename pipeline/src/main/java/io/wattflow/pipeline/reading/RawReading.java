@@ -15,6 +15,9 @@ public class RawReading {
     public long recordTimestamp;
     public byte[] key;
     public byte[] value;
+    /** The record's headers, names and values at the same index; null when it had none. The dead letter keeps them. */
+    public String[] headerKeys;
+    public byte[][] headerValues;
 
     public RawReading() {
     }

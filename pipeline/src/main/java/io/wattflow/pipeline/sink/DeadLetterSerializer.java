@@ -2,6 +2,8 @@ package io.wattflow.pipeline.sink;
 
 import io.wattflow.pipeline.reading.Rejection;
 import java.nio.charset.StandardCharsets;
+import io.wattflow.pipeline.reading.RawReading;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -10,7 +12,8 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 
 /**
  * A dead letter is the original record, byte for byte (key and value), with the reason and the source position in
- * headers, the convention of Kafka Connect's dead-letter queues: a fixed reading can be re-produced as it is.
+ * headers, the convention of Kafka Connect's dead-letter queues: a fixed reading can be re-produced as it is. The
+ * record's own headers come first, unchanged; ours follow (a consumer reads ours with {@code lastHeader}).
  */
 public class DeadLetterSerializer implements KafkaRecordSerializationSchema<Rejection> {
     private static final long serialVersionUID = 1L;
@@ -29,12 +32,18 @@ public class DeadLetterSerializer implements KafkaRecordSerializationSchema<Reje
 
     @Override
     public ProducerRecord<byte[], byte[]> serialize(Rejection rejection, KafkaSinkContext context, Long timestamp) {
-        List<Header> headers = List.of(
-                header(REASON, rejection.reason),
-                header(DETAIL, rejection.detail == null ? "" : rejection.detail),
-                header(SOURCE_TOPIC, rejection.source.topic),
-                header(SOURCE_PARTITION, Integer.toString(rejection.source.partition)),
-                header(SOURCE_OFFSET, Long.toString(rejection.source.offset)));
+        RawReading source = rejection.source;
+        List<Header> headers = new ArrayList<>();
+        if (source.headerKeys != null) {
+            for (int i = 0; i < source.headerKeys.length; i++) {
+                headers.add(new RecordHeader(source.headerKeys[i], source.headerValues[i]));
+            }
+        }
+        headers.add(header(REASON, rejection.reason));
+        headers.add(header(DETAIL, rejection.detail == null ? "" : rejection.detail));
+        headers.add(header(SOURCE_TOPIC, source.topic));
+        headers.add(header(SOURCE_PARTITION, Integer.toString(source.partition)));
+        headers.add(header(SOURCE_OFFSET, Long.toString(source.offset)));
         return new ProducerRecord<>(topic, null, rejection.source.recordTimestamp, rejection.source.key, rejection.source.value, headers);
     }
 

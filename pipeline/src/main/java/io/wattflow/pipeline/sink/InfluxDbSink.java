@@ -5,14 +5,17 @@ import com.influxdb.client.InfluxDBClientFactory;
 import com.influxdb.client.InfluxDBClientOptions;
 import com.influxdb.client.WriteApiBlocking;
 import com.influxdb.client.domain.WritePrecision;
+import com.influxdb.exceptions.InfluxException;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
 import java.io.IOException;
 import java.io.Serializable;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,6 +39,12 @@ import org.slf4j.LoggerFactory;
  * unreachable the breaker is open and no call is made; it half-opens after a wait that grows exponentially
  * (1 s doubling to 60 s), so a failed InfluxDB costs the job one short, timed-out call per wait. A TaskManager lost
  * during the outage loses no point: the pending points are in the checkpoint.
+ *
+ * <p>Only outages are retried (connection errors, timeouts, 5xx, and 401/403/404/429, which a fixed configuration or
+ * a calmer server ends). A write refused for its content (400, 413, 422) is split in halves until the refused points
+ * are alone; each of those is counted in {@code influxPointsDropped}, logged (the first one of each writer, then every
+ * 1000th) and dropped, so one bad point never blocks the others. The breaker does not count such refusals: the
+ * server answered.
  */
 public class InfluxDbSink<T> implements Sink<T>, SupportsWriterState<T, PendingPoints> {
     private static final long serialVersionUID = 1L;
@@ -85,6 +94,7 @@ public class InfluxDbSink<T> implements Sink<T>, SupportsWriterState<T, PendingP
         final CircuitBreaker breaker;
         private final Counter pointsWritten;
         private final Counter writeFailures;
+        final Counter pointsDropped;
         private long lastAttempt = System.currentTimeMillis();
 
         Writer(Settings settings, InfluxLines.Mapper<T> lines, MetricGroup metrics, PendingPoints pending) {
@@ -113,6 +123,7 @@ public class InfluxDbSink<T> implements Sink<T>, SupportsWriterState<T, PendingP
             });
             this.pointsWritten = metrics.counter("influxPointsWritten");
             this.writeFailures = metrics.counter("influxWriteFailures");
+            this.pointsDropped = metrics.counter("influxPointsDropped");
         }
 
         static CircuitBreakerConfig breakerConfig() {
@@ -159,10 +170,8 @@ public class InfluxDbSink<T> implements Sink<T>, SupportsWriterState<T, PendingP
                 }
                 long started = System.nanoTime();
                 try {
-                    writeApi.writeRecords(settings.bucket(), settings.org(), WritePrecision.MS, new ArrayList<>(batch.values()));
+                    writeSplittingRefused(batch);
                     breaker.onSuccess(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
-                    pending.written(batch);
-                    pointsWritten.inc(batch.size());
                 } catch (RuntimeException e) {
                     breaker.onError(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS, e);
                     writeFailures.inc();
@@ -170,6 +179,49 @@ public class InfluxDbSink<T> implements Sink<T>, SupportsWriterState<T, PendingP
                             e.getMessage(), pending.size(), breaker.getState());
                     return;
                 }
+            }
+        }
+
+        /**
+         * Writes the batch; a part refused for its content is halved and written again, down to single points, which are
+         * dropped. Throws on an outage (what was written before it stays written and leaves the pending points).
+         */
+        private void writeSplittingRefused(Map<String, String> batch) {
+            Deque<List<Map.Entry<String, String>>> parts = new ArrayDeque<>();
+            parts.push(new ArrayList<>(batch.entrySet()));
+            while (!parts.isEmpty()) {
+                List<Map.Entry<String, String>> part = parts.pop();
+                Map<String, String> points = new LinkedHashMap<>();
+                part.forEach(entry -> points.put(entry.getKey(), entry.getValue()));
+                try {
+                    writeApi.writeRecords(settings.bucket(), settings.org(), WritePrecision.MS, new ArrayList<>(points.values()));
+                    pending.written(points);
+                    pointsWritten.inc(points.size());
+                } catch (InfluxException e) {
+                    if (!refusedForContent(e)) {
+                        throw e;
+                    }
+                    if (part.size() == 1) {
+                        drop(points, e);
+                    } else {
+                        parts.push(part.subList(part.size() / 2, part.size()));
+                        parts.push(part.subList(0, part.size() / 2));
+                    }
+                }
+            }
+        }
+
+        /** 400 (line protocol), 413 (too large) and 422 (outside retention, wrong type) say the points are wrong, not the server. */
+        static boolean refusedForContent(InfluxException e) {
+            return e.status() == 400 || e.status() == 413 || e.status() == 422;
+        }
+
+        private void drop(Map<String, String> point, InfluxException refusal) {
+            pending.written(point);
+            pointsDropped.inc();
+            if (pointsDropped.getCount() % 1000 == 1) {
+                LOG.warn("InfluxDB at {} refused a point for its content ({} {}), dropped ({} dropped so far): {}", settings.url(),
+                        refusal.status(), refusal.getMessage(), pointsDropped.getCount(), point.values().iterator().next());
             }
         }
 

@@ -58,4 +58,30 @@ class InfluxDbSinkIT {
                 "SELECT meter_id, channel, energy_mwh FROM energy WHERE meter_id IN ('IT-INFLUX-1', 'IT-INFLUX-2') ORDER BY meter_id"))
                 .contains("[\"IT-INFLUX-1\",\"import\",250]", "[\"IT-INFLUX-2\",\"export\",7]"));
     }
+
+    @Test
+    void aPointRefusedForItsContentIsDroppedAndTheOthersAreWritten() throws Exception {
+        // Given a mapper that turns one meter's bucket into a point QuestDB refuses (a string in the integer column)
+        InfluxLines.Mapper<UsageBucket> lines = bucket -> bucket.meterId.equals("IT-REFUSED")
+                ? new InfluxLines.Line("refused", "energy,channel=import,meter_id=IT-REFUSED energy_mwh=\"text\" " + BUCKET)
+                : InfluxLines.ENERGY.apply(bucket);
+        QuestDbServer questDb = TestServices.shared().questDb();
+        try (var writer = new InfluxDbSink.Writer<>(settings(questDb.url()), lines, new UnregisteredMetricsGroup(), new PendingPoints())) {
+            // When it sits among good points of the same write
+            for (int meter = 1; meter <= 6; meter++) {
+                writer.write(new UsageBucket("IT-GOOD-" + meter, "import", BUCKET, meter, 1), null);
+                if (meter == 4) {
+                    writer.write(new UsageBucket("IT-REFUSED", "import", BUCKET, 9, 1), null);
+                }
+            }
+            writer.flush(false);
+
+            // Then the good points are written, the refused one is dropped and counted, and the breaker stays closed
+            assertThat(writer.pending.size()).isZero();
+            assertThat(writer.pointsDropped.getCount()).isEqualTo(1);
+            assertThat(writer.breaker.getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(questDb.execute(
+                "SELECT count() FROM energy WHERE meter_id LIKE 'IT-GOOD-%'")).contains("[6]"));
+    }
 }
