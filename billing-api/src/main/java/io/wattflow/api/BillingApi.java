@@ -51,6 +51,11 @@ import javax.sql.DataSource;
  */
 public final class BillingApi {
 
+    /** Heap for cached usage reports (a month of 15-minute points is about 600 KB). */
+    static final long USAGE_CACHE_BYTES = 32L * 1024 * 1024;
+    /** Heap for cached bill previews. */
+    static final long PREVIEW_CACHE_BYTES = 8L * 1024 * 1024;
+
     private BillingApi() {
     }
 
@@ -80,8 +85,9 @@ public final class BillingApi {
             case HALF_OPEN -> 1;
             default -> 2;
         }).description("circuit breaker around PostgreSQL: 0 closed, 1 half-open, 2 open").register(dependencies.metrics());
-        StaleCache<UsageReport> usageCache = new StaleCache<>(10_000, Duration.ofMinutes(10), config.usageFreshFor());
-        StaleCache<Bill> previewCache = new StaleCache<>(2_000, Duration.ofMinutes(10));
+        StaleCache<UsageReport> usageCache = new StaleCache<>(USAGE_CACHE_BYTES, Duration.ofMinutes(10), config.usageFreshFor(),
+                UsageReport::approximateBytes);
+        StaleCache<Bill> previewCache = new StaleCache<>(PREVIEW_CACHE_BYTES, Duration.ofMinutes(10), Duration.ZERO, Bill::approximateBytes);
         RateLimits rateLimits = new RateLimits(dependencies.requestsPerSecondPerToken());
         TokenService tokens = new TokenService(dependencies.dataSource(), authenticator);
         RequestMetrics requestMetrics = new RequestMetrics(dependencies.metrics());
@@ -132,7 +138,7 @@ public final class BillingApi {
                 UsageQuery query = UsageQuery.parse(ctx.pathParam("meterId"), ctx.queryParam("channel"), ctx.queryParam("granularity"),
                         ctx.queryParam("tz"), ctx.queryParam("from"), ctx.queryParam("to"));
                 Principal principal = Principal.of(ctx);
-                String key = principal.role() == Role.CUSTOMER ? principal.customerId() + "|" + ctx.fullUrl() : ctx.fullUrl();
+                String key = (principal.role() == Role.CUSTOMER ? principal.customerId() : "*") + "|" + query.cacheKey();
                 StaleCache.Answer<UsageReport> answer = usageCache.get(key, () -> database.call(() -> principal.role() == Role.CUSTOMER
                         ? usage.meterUsage(query, customers.spansOf(principal.customerId(), query.meterId()))
                         : usage.meterUsage(query)));
@@ -186,7 +192,8 @@ public final class BillingApi {
                     JsonBodies.read(ctx, CustomerRequests.Assignment.class))), Role.ADMIN);
             javalin.routes.get("/api/v1/customers/{customerId}/bill-preview", ctx -> {
                 Principal.of(ctx).requireAccessTo(ctx.pathParam("customerId"));
-                StaleCache.Answer<Bill> answer = previewCache.get(ctx.fullUrl(), () -> database.call(() ->
+                String key = ctx.pathParam("customerId") + "|" + CustomerService.normalizedPeriod(ctx.queryParam("period"));
+                StaleCache.Answer<Bill> answer = previewCache.get(key, () -> database.call(() ->
                         customers.preview(ctx.pathParam("customerId"), ctx.queryParam("period"))));
                 markStale(ctx, answer);
                 ctx.json(answer.value());

@@ -44,6 +44,12 @@ class UsageApiIT {
                     Instant.parse("2026-11-28T10:15:00Z"), 12_345_678);
             insertEveryQuarterHour(connection, "MTR-0002", "import", Instant.parse("2026-11-28T11:00:00Z"),
                     Instant.parse("2026-11-28T11:15:00Z"), 1);
+            // 20:00Z is already the 29th at +05:00, and still the 28th where the offset's sign is read the other way
+            for (String[] bucket : new String[][] {{"2026-11-28T10:00:00Z", "1000000"}, {"2026-11-28T11:00:00Z", "1000"},
+                    {"2026-11-28T20:00:00Z", "500000"}}) {
+                insertEveryQuarterHour(connection, "MTR-TZ", "import", Instant.parse(bucket[0]),
+                        Instant.parse(bucket[0]).plus(Duration.ofMinutes(15)), Long.parseLong(bucket[1]));
+            }
         }
         api = ApiFixture.start(DATABASE);
         baseUrl = api.baseUrl();
@@ -93,6 +99,18 @@ class UsageApiIT {
                 + "{\"start\":\"2026-10-25T00:00:00+02:00\",\"end\":\"2026-10-26T00:00:00+01:00\",\"kwh\":0.100000},"
                 + "{\"start\":\"2026-10-26T00:00:00+01:00\",\"end\":\"2026-10-27T00:00:00+01:00\",\"kwh\":0.096000}],"
                 + "\"totalKwh\":0.196000}");
+    }
+
+    @Test
+    void aFixedOffsetGivesTheSameDaysAsTheRegionOfThatOffset() throws Exception {
+        JsonNode offset = json(get("/api/v1/meters/MTR-TZ/usage?from=2026-11-28&to=2026-11-30&granularity=day&tz=%2B05:00", READER_TOKEN));
+        JsonNode prefixed = json(get("/api/v1/meters/MTR-TZ/usage?from=2026-11-28&to=2026-11-30&granularity=day&tz=UTC%2B05:00", READER_TOKEN));
+        JsonNode region = json(get("/api/v1/meters/MTR-TZ/usage?from=2026-11-28&to=2026-11-30&granularity=day&tz=Asia/Karachi", READER_TOKEN));
+
+        assertThat(offset.get("points").toString()).isEqualTo("[{\"start\":\"2026-11-28T00:00:00+05:00\",\"end\":\"2026-11-29T00:00:00+05:00\","
+                + "\"kwh\":1.001},{\"start\":\"2026-11-29T00:00:00+05:00\",\"end\":\"2026-11-30T00:00:00+05:00\",\"kwh\":0.5}]"); // as the JSON tree prints 1.001000 and 0.500000
+        assertThat(prefixed.get("points")).isEqualTo(offset.get("points"));
+        assertThat(region.get("points")).isEqualTo(offset.get("points"));
     }
 
     @Test

@@ -17,6 +17,11 @@ public record Bill(String customerId, String period, String timezone, String cur
      * An energy line (a tariff period at one price), a standing-charge line, or an adjustment: the difference between
      * the kWh now known for an earlier, already invoiced period ({@code originalPeriod}) and the kWh invoiced for it.
      */
+    /** About the heap this bill takes: its fields, and per line a dozen strings and decimals. */
+    public int approximateBytes() {
+        return 1024 + 600 * lines.size();
+    }
+
     public record Line(String kind, String originalPeriod, String tariffId, String validFrom, String period, BigDecimal quantity,
                        String unit, BigDecimal unitPrice, BigDecimal amount, BigDecimal taxRate) {
 

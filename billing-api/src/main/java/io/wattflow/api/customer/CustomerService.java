@@ -172,6 +172,15 @@ public final class CustomerService {
         }
     }
 
+    /** The period as a cache key: the month it names, or the text itself when it names none (it is refused anyway). */
+    public static String normalizedPeriod(String period) {
+        try {
+            return YearMonth.parse(String.valueOf(period)).toString();
+        } catch (DateTimeParseException e) {
+            return String.valueOf(period);
+        }
+    }
+
     private static YearMonth period(String period) {
         if (period == null) {
             throw ApiProblem.invalidParameter("period is required, e.g. period=2026-11");

@@ -17,6 +17,11 @@ import java.time.format.DateTimeParseException;
  */
 public record UsageQuery(String meterId, String channel, Granularity granularity, ZoneId zone, ZonedDateTime from, ZonedDateTime to) {
 
+    /** The query as a cache key: every parameter that shapes the answer, normalized, and nothing else. */
+    public String cacheKey() {
+        return meterId + "|" + channel + "|" + granularity.code() + "|" + zone.getId() + "|" + from.toInstant() + "|" + to.toInstant();
+    }
+
     public static UsageQuery parse(String meterId, String channel, String granularity, String tz, String from, String to) {
         String resolvedChannel = channel == null || channel.isBlank() ? "import" : channel;
         if (!resolvedChannel.equals("import") && !resolvedChannel.equals("export")) {

@@ -11,6 +11,11 @@ public record UsageReport(String meterId, String channel, String granularity, St
     public record Point(String start, String end, BigDecimal kwh) {
     }
 
+    /** About the heap this report takes: its fields, and per point two timestamps and a decimal. */
+    public int approximateBytes() {
+        return 512 + 200 * points.size();
+    }
+
     public static BigDecimal kilowattHours(long milliWattHours) {
         return BigDecimal.valueOf(milliWattHours, 6);
     }

@@ -7,6 +7,8 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import javax.sql.DataSource;
@@ -38,7 +40,7 @@ public final class UsageRepository {
      * The meter's energy per local calendar day or month in [from, to): summed in the database, so a ten-year
      * daily report reads a few thousand rows instead of hundreds of thousands.
      */
-    public List<Bucket> calendarSums(String meterId, String channel, Instant from, Instant to, String field, String zone) {
+    public List<Bucket> calendarSums(String meterId, String channel, Instant from, Instant to, String field, ZoneId zone) {
         String sql = """
                 SELECT date_trunc(?, bucket_start, ?) AS period_start, sum(energy_mwh)
                   FROM usage_15m
@@ -46,7 +48,25 @@ public final class UsageRepository {
                  GROUP BY period_start
                  ORDER BY period_start
                 """;
-        return query(sql, meterId, channel, from, to, new String[] {field, zone});
+        return query(sql, meterId, channel, from, to, new String[] {field, postgresZone(zone)});
+    }
+
+    /**
+     * The zone as PostgreSQL reads it to mean what Java means. Region names (Europe/Berlin, Etc/GMT+5) mean the same in
+     * both; a fixed offset does not: PostgreSQL reads '+05:00' or 'UTC+05:00' as a POSIX zone, whose offsets count
+     * west of Greenwich, so Java's +05:00 is PostgreSQL's 'UTC-05:00'.
+     */
+    static String postgresZone(ZoneId zone) {
+        ZoneId normalized = zone.normalized();
+        if (normalized instanceof ZoneOffset offset) {
+            if (offset.getTotalSeconds() == 0) {
+                return "UTC";
+            }
+            int seconds = -offset.getTotalSeconds(); // POSIX: east of Greenwich is negative
+            return String.format("UTC%s%02d:%02d:%02d", seconds < 0 ? "-" : "+", Math.abs(seconds) / 3600,
+                    Math.abs(seconds) / 60 % 60, Math.abs(seconds) % 60);
+        }
+        return normalized.getId();
     }
 
     private List<Bucket> query(String sql, String meterId, String channel, Instant from, Instant to, String[] truncation) {

@@ -19,18 +19,22 @@ public final class UsageService {
     }
 
     public UsageReport meterUsage(UsageQuery query) {
-        return report(query, rows(query));
+        return report(query, rows(query, query.meterId(), query.from().toInstant(), query.to().toInstant()));
     }
 
     /**
-     * The usage of the meter only within the spans during which it was held (a customer reading its own meter): built
-     * from the 15-minute buckets, each kept only when it starts inside a span.
+     * The usage of the meter only within the spans during which it was held (a customer reading its own meter): each
+     * span's part of the range summed as an operator's report is (days and months in the database), then the parts
+     * added up per point.
      */
     public UsageReport meterUsage(UsageQuery query, List<BillCalculator.Assignment> spans) {
-        List<UsageRepository.Bucket> inside = repository.buckets(query.meterId(), query.channel(), query.from().toInstant(),
-                query.to().toInstant()).stream().filter(bucket -> spans.stream().anyMatch(span -> !bucket.start().isBefore(span.from())
-                        && (span.to() == null || bucket.start().isBefore(span.to())))).toList();
-        return report(query, inside);
+        List<UsageRepository.Bucket> rows = new ArrayList<>();
+        for (BillCalculator.Assignment span : spans) {
+            if (span.meterId().equals(query.meterId())) {
+                rowsWithin(query, span, rows);
+            }
+        }
+        return report(query, rows);
     }
 
     /** A customer's usage: every meter it held, each only within the spans it held it. */
@@ -38,10 +42,7 @@ public final class UsageService {
         List<UsageRepository.Bucket> rows = new ArrayList<>();
         java.util.Set<String> meters = new java.util.TreeSet<>();
         for (BillCalculator.Assignment span : spans) {
-            java.time.Instant from = span.from().isAfter(query.from().toInstant()) ? span.from() : query.from().toInstant();
-            java.time.Instant to = span.to() == null || span.to().isAfter(query.to().toInstant()) ? query.to().toInstant() : span.to();
-            if (from.isBefore(to)) {
-                rows.addAll(repository.buckets(span.meterId(), query.channel(), from, to));
+            if (rowsWithin(query, span, rows)) {
                 meters.add(span.meterId());
             }
         }
@@ -58,13 +59,26 @@ public final class UsageService {
         return view;
     }
 
-    private List<UsageRepository.Bucket> rows(UsageQuery query) {
+    /** Adds the rows of the span's meter within both the span and the query's range; false when they do not meet. */
+    private boolean rowsWithin(UsageQuery query, BillCalculator.Assignment span, List<UsageRepository.Bucket> rows) {
+        java.time.Instant from = span.from().isAfter(query.from().toInstant()) ? span.from() : query.from().toInstant();
+        java.time.Instant to = span.to() == null || span.to().isAfter(query.to().toInstant()) ? query.to().toInstant() : span.to();
+        if (!from.isBefore(to)) {
+            return false;
+        }
+        rows.addAll(rows(query, span.meterId(), from, to));
+        return true;
+    }
+
+    /**
+     * Day and month points are summed by the database (a span that starts mid-day gives that day's part, and
+     * {@link #report} adds the parts of one local day together); finer points are read bucket by bucket.
+     */
+    private List<UsageRepository.Bucket> rows(UsageQuery query, String meterId, java.time.Instant from, java.time.Instant to) {
         return switch (query.granularity()) {
-            case DAY -> repository.calendarSums(query.meterId(), query.channel(), query.from().toInstant(), query.to().toInstant(),
-                    "day", query.zone().getId());
-            case MONTH -> repository.calendarSums(query.meterId(), query.channel(), query.from().toInstant(), query.to().toInstant(),
-                    "month", query.zone().getId());
-            default -> repository.buckets(query.meterId(), query.channel(), query.from().toInstant(), query.to().toInstant());
+            case DAY -> repository.calendarSums(meterId, query.channel(), from, to, "day", query.zone());
+            case MONTH -> repository.calendarSums(meterId, query.channel(), from, to, "month", query.zone());
+            default -> repository.buckets(meterId, query.channel(), from, to);
         };
     }
 

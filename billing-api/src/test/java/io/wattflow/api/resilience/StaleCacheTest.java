@@ -79,4 +79,16 @@ class StaleCacheTest {
             throw DATABASE_DOWN;
         })).isSameAs(DATABASE_DOWN);
     }
+
+    @Test
+    void theCacheIsBoundedByTheSizeOfItsAnswersNotByTheirCount() {
+        StaleCache<byte[]> cache = new StaleCache<>(100_000, Duration.ofMinutes(1), Duration.ofSeconds(1), answer -> answer.length);
+
+        for (int i = 0; i < 1_000; i++) {
+            cache.get("key-" + i, () -> new byte[10_000]);
+            assertThat(cache.weight()).isLessThanOrEqualTo(100_000);
+        }
+        cache.get("huge", () -> new byte[1_000_000]); // larger than the whole cache: answered, never kept
+        assertThat(cache.weight()).isLessThanOrEqualTo(100_000);
+    }
 }
