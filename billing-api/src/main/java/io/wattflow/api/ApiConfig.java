@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Settings of the billing API, from environment variables (twelve-factor style, so replicas behind a load balancer
@@ -21,15 +22,26 @@ import java.util.Map;
  * <tr><td>WATTFLOW_DB_POOL_SIZE</td><td>8</td><td>Database connections</td></tr>
  * <tr><td>WATTFLOW_USAGE_FRESH_MS</td><td>1000</td><td>A usage report is answered from memory for this long after it was
  * read (0: every request reads PostgreSQL). New usage appears only at the pipeline's checkpoints anyway.</td></tr>
+ * <tr><td>WATTFLOW_TOKEN_LOOKUPS_PER_ADDRESS</td><td>20</td><td>Token lookups in PostgreSQL per second and client address
+ * (tokens not verified in the last 30 s, unknown ones included), checked before the lookup; over it: 429</td></tr>
+ * <tr><td>WATTFLOW_TRUSTED_PROXIES</td><td>(none)</td><td>Comma-separated addresses of load balancers (NGINX) whose
+ * X-Forwarded-For names the client; from any other peer the header is ignored</td></tr>
  * </table>
  */
 public record ApiConfig(String host, int port, String databaseUrl, String databaseUser, String databasePassword, int poolSize,
-                        Duration usageFreshFor) {
+                        Duration usageFreshFor, int tokenLookupsPerAddress, Set<String> trustedProxies) {
 
     /** Settings that read PostgreSQL on every request (tests that change usage and read it back at once). */
     public ApiConfig(String host, int port, String databaseUrl, String databaseUser, String databasePassword, int poolSize) {
         this(host, port, databaseUrl, databaseUser, databasePassword, poolSize, Duration.ZERO);
     }
+
+    public ApiConfig(String host, int port, String databaseUrl, String databaseUser, String databasePassword, int poolSize,
+                     Duration usageFreshFor) {
+        this(host, port, databaseUrl, databaseUser, databasePassword, poolSize, usageFreshFor, DEFAULT_TOKEN_LOOKUPS_PER_ADDRESS, Set.of());
+    }
+
+    public static final int DEFAULT_TOKEN_LOOKUPS_PER_ADDRESS = 20;
 
     public static ApiConfig fromEnvironment(Map<String, String> env) {
         return new ApiConfig(
@@ -39,7 +51,10 @@ public record ApiConfig(String host, int port, String databaseUrl, String databa
                 env.getOrDefault("WATTFLOW_DB_USER", "wattflow_api"),
                 password(env),
                 integer(env, "WATTFLOW_DB_POOL_SIZE", 8),
-                Duration.ofMillis(integer(env, "WATTFLOW_USAGE_FRESH_MS", 1000)));
+                Duration.ofMillis(integer(env, "WATTFLOW_USAGE_FRESH_MS", 1000)),
+                integer(env, "WATTFLOW_TOKEN_LOOKUPS_PER_ADDRESS", DEFAULT_TOKEN_LOOKUPS_PER_ADDRESS),
+                java.util.Arrays.stream(env.getOrDefault("WATTFLOW_TRUSTED_PROXIES", "").split(",")).map(String::trim)
+                        .filter(address -> !address.isEmpty()).collect(java.util.stream.Collectors.toUnmodifiableSet()));
     }
 
     private static String password(Map<String, String> env) {

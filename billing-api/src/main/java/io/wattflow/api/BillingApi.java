@@ -7,6 +7,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
 import io.javalin.security.RouteRole;
+import io.wattflow.api.auth.AddressLimits;
 import io.wattflow.api.auth.Principal;
 import io.wattflow.api.auth.RateLimits;
 import io.wattflow.api.auth.Role;
@@ -19,6 +20,7 @@ import io.wattflow.api.idempotency.IdempotencyKeys;
 import io.wattflow.api.report.ConsumptionReport;
 import io.wattflow.api.billing.Bill;
 import io.wattflow.api.resilience.DatabaseGuard;
+import io.wattflow.api.resilience.DatabaseHealth;
 import io.wattflow.api.resilience.StaleCache;
 import io.wattflow.api.usage.UsageReport;
 import io.wattflow.api.observability.RequestMetrics;
@@ -75,6 +77,8 @@ public final class BillingApi {
 
     public static Javalin create(ApiConfig config, Dependencies dependencies) {
         TokenAuthenticator authenticator = new TokenAuthenticator(dependencies.dataSource());
+        AddressLimits addressLimits = new AddressLimits(config.tokenLookupsPerAddress(), config.trustedProxies());
+        DatabaseHealth databaseHealth = new DatabaseHealth(dependencies.dataSource());
         UsageService usage = new UsageService(new UsageRepository(dependencies.dataSource()));
         CustomerService customers = new CustomerService(new CustomerRepository(dependencies.dataSource()),
                 new TariffRepository(dependencies.dataSource()));
@@ -119,17 +123,23 @@ public final class BillingApi {
 
             ProblemResponses.register(javalin.routes);
             javalin.routes.before(requestMetrics::before);
+            javalin.routes.before(ctx -> {
+                ctx.header("X-Content-Type-Options", "nosniff");
+                if (ctx.path().startsWith("/api/")) {
+                    ctx.header("Cache-Control", "no-store"); // tokens and customers' data: never in a shared or browser cache
+                }
+            });
             javalin.routes.after(requestMetrics::after);
             javalin.routes.beforeMatched(ctx -> {
-                authorize(ctx, authenticator, rateLimits);
+                authorize(ctx, authenticator, addressLimits, rateLimits);
                 if (idempotencyKeys.before(ctx)) {
                     ctx.skipRemainingHandlers(); // a repeat: answered with the stored response
                 }
             });
             javalin.routes.afterMatched(idempotencyKeys::after);
 
-            javalin.routes.get("/health", ctx -> health(ctx, dependencies.dataSource()), Role.ANYONE);
-            javalin.routes.get("/health/ready", ctx -> health(ctx, dependencies.dataSource()), Role.ANYONE);
+            javalin.routes.get("/health", ctx -> health(ctx, databaseHealth), Role.ANYONE);
+            javalin.routes.get("/health/ready", ctx -> health(ctx, databaseHealth), Role.ANYONE);
             javalin.routes.get("/openapi.json", ctx -> ctx.contentType("application/json").result(openApiDocument()), Role.ANYONE);
             javalin.routes.get("/health/live", ctx -> ctx.json(Map.of("status", "UP")), Role.ANYONE);
             javalin.routes.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8")
@@ -212,8 +222,11 @@ public final class BillingApi {
                 }
                 ctx.json(invoice);
             }, Role.OPERATOR, Role.CUSTOMER);
-            javalin.routes.post("/api/v1/tokens", ctx -> ctx.status(201)
-                    .json(tokens.issue(JsonBodies.read(ctx, TokenService.IssueToken.class))), Role.ADMIN);
+            javalin.routes.post("/api/v1/tokens", ctx -> {
+                Map<String, Object> issued = tokens.issue(JsonBodies.read(ctx, TokenService.IssueToken.class));
+                IdempotencyKeys.replayWith(ctx, TokenService.withoutSecret(issued)); // the token is shown once, never stored
+                ctx.status(201).json(issued);
+            }, Role.ADMIN);
             javalin.routes.delete("/api/v1/tokens/{tokenId}", ctx -> {
                 tokens.revoke(ctx.pathParam("tokenId"));
                 ctx.status(204);
@@ -238,9 +251,13 @@ public final class BillingApi {
                 .build();
     }
 
-    private static void authorize(Context ctx, TokenAuthenticator authenticator, RateLimits rateLimits) {
+    private static void authorize(Context ctx, TokenAuthenticator authenticator, AddressLimits addressLimits, RateLimits rateLimits) {
         Set<RouteRole> required = ctx.routeRoles();
-        if (required.isEmpty() || required.contains(Role.ANYONE)) {
+        if (required.isEmpty()) {
+            // Fail closed: a route registered without roles is a mistake, never a public route (those say Role.ANYONE).
+            throw new IllegalStateException("the route " + ctx.endpoint().path + " was registered without a role");
+        }
+        if (required.contains(Role.ANYONE)) {
             return;
         }
         String header = ctx.header("Authorization");
@@ -248,7 +265,7 @@ public final class BillingApi {
             ctx.header("WWW-Authenticate", "Bearer");
             throw ApiProblem.unauthorized("send the header 'Authorization: Bearer <token>' (bin/wattflow env prints one)");
         }
-        Optional<Principal> principal = authenticator.principalOf(header.substring(7).trim());
+        Optional<Principal> principal = authenticator.principalOf(header.substring(7).trim(), () -> addressLimits.admitLookUp(ctx));
         if (principal.isEmpty()) {
             ctx.header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
             throw ApiProblem.unauthorized("the bearer token is unknown or revoked");
@@ -264,16 +281,12 @@ public final class BillingApi {
      * Ready while degraded: with PostgreSQL away, cached reads are still served, and a load balancer that drained every
      * instance at once would turn a database outage into a total one.
      */
-    private static void health(Context ctx, DataSource dataSource) {
-        try (Connection connection = dataSource.getConnection()) {
-            if (connection.isValid(2)) {
-                ctx.json(Map.of("status", "UP"));
-                return;
-            }
-        } catch (Exception e) {
-            // reported below
+    private static void health(Context ctx, DatabaseHealth databaseHealth) {
+        if (databaseHealth.reachable()) {
+            ctx.json(Map.of("status", "UP"));
+        } else {
+            ctx.json(Map.of("status", "DEGRADED", "detail", "degraded: the billing database is unreachable; recent reads are served from cache"));
         }
-        ctx.json(Map.of("status", "DEGRADED", "detail", "degraded: the billing database is unreachable; recent reads are served from cache"));
     }
 
     private static boolean wantsCsv(Context ctx) {

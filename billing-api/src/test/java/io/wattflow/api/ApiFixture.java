@@ -36,9 +36,13 @@ final class ApiFixture implements AutoCloseable {
     }
 
     static ApiFixture start(String database, Function<DataSource, BillingApi.Dependencies> dependencies) {
+        return start(database, dependencies, ApiConfig.DEFAULT_TOKEN_LOOKUPS_PER_ADDRESS);
+    }
+
+    static ApiFixture start(String database, Function<DataSource, BillingApi.Dependencies> dependencies, int tokenLookupsPerAddress) {
         PostgresServer postgres = TestServices.shared().postgres();
         ApiConfig config = new ApiConfig("127.0.0.1", 0, postgres.jdbcUrl(database), PostgresServer.API_ROLE,
-                postgres.rolePassword(PostgresServer.API_ROLE), 4);
+                postgres.rolePassword(PostgresServer.API_ROLE), 4, java.time.Duration.ZERO, tokenLookupsPerAddress, java.util.Set.of());
         HikariDataSource dataSource = BillingApiMain.dataSource(config);
         Javalin app = BillingApi.create(config, dependencies.apply(dataSource)).start();
         return new ApiFixture(database, config, dataSource, app);

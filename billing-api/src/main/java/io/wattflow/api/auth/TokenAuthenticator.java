@@ -1,5 +1,7 @@
 package io.wattflow.api.auth;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -7,74 +9,105 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.util.HexFormat;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 
 /**
- * Resolves a bearer token to its principal. Only SHA-256 digests are stored (table {@code api_token}); a lookup is
- * remembered briefly so a busy client does not cost a query per request, and a revocation takes effect within
- * {@link #CACHE_TIME}.
+ * Resolves a bearer token to its principal. Only SHA-256 digests are stored (table {@code api_token}).
+ *
+ * <ul>
+ * <li>A token verified in PostgreSQL is trusted for {@link #VERIFIED_FOR} without asking again, so a busy client does not
+ * cost a query per request; a revocation on any instance therefore takes effect everywhere within that time.</li>
+ * <li>Fail closed: past that time the token is verified again, and while PostgreSQL is away it is refused (503), so a
+ * token revoked just before an outage is not honoured through it. Its expiry is checked on every request.</li>
+ * <li>Known and unknown tokens are remembered apart, each bounded: a flood of unknown tokens (each remembered 30 s, so
+ * the database is asked once) never evicts the tokens of real clients.</li>
+ * </ul>
  */
 public final class TokenAuthenticator {
-    static final Duration CACHE_TIME = Duration.ofSeconds(30);
-    private static final int MAX_CACHED = 10_000;
+    public static final Duration VERIFIED_FOR = Duration.ofSeconds(30);
 
     private final DataSource dataSource;
-    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+    private final Clock clock;
+    private final Cache<String, Verified> known = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(VERIFIED_FOR).build();
+    private final Cache<String, Boolean> unknown = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(VERIFIED_FOR).build();
 
     public TokenAuthenticator(DataSource dataSource) {
-        this.dataSource = dataSource;
+        this(dataSource, Clock.systemUTC());
     }
 
-    private record Cached(Optional<Principal> principal, long expiresAtNanos) {
+    TokenAuthenticator(DataSource dataSource, Clock clock) {
+        this.dataSource = dataSource;
+        this.clock = clock;
+    }
+
+    /** A token found in the database: who it is, and until when it is valid (null: no expiry). */
+    private record Verified(Principal principal, Instant expiresAt) {
+        boolean expiredAt(Instant now) {
+            return expiresAt != null && !now.isBefore(expiresAt);
+        }
+    }
+
+    /**
+     * The token's principal; empty when it is unknown, revoked or expired.
+     *
+     * @param beforeLookUp runs before the database is asked (a rate limit per client address may refuse there)
+     * @throws IllegalStateException when the database must be asked and cannot answer
+     */
+    public Optional<Principal> principalOf(String token, Runnable beforeLookUp) {
+        String key = HexFormat.of().formatHex(sha256(token));
+        Verified verified = known.getIfPresent(key);
+        if (verified != null) {
+            return verified.expiredAt(clock.instant()) ? Optional.empty() : Optional.of(verified.principal());
+        }
+        if (unknown.getIfPresent(key) != null) {
+            return Optional.empty();
+        }
+        beforeLookUp.run();
+        Optional<Verified> found = lookUp(sha256(token));
+        if (found.isEmpty()) {
+            unknown.put(key, Boolean.TRUE);
+            return Optional.empty();
+        }
+        known.put(key, found.get());
+        return found.get().expiredAt(clock.instant()) ? Optional.empty() : Optional.of(found.get().principal());
     }
 
     public Optional<Principal> principalOf(String token) {
-        byte[] digest = sha256(token);
-        String cacheKey = HexFormat.of().formatHex(digest);
-        Cached cached = cache.get(cacheKey);
-        long now = System.nanoTime();
-        if (cached != null && cached.expiresAtNanos() > now) {
-            return cached.principal();
-        }
-        Optional<Principal> principal;
-        try {
-            principal = lookUp(digest);
-        } catch (IllegalStateException databaseDown) {
-            if (cached != null) {
-                // While PostgreSQL is away a token known a moment ago stays valid, so cached reads can be served;
-                // a revocation made during the outage takes effect when the database is back.
-                return cached.principal();
-            }
-            throw databaseDown;
-        }
-        if (cache.size() >= MAX_CACHED) {
-            cache.clear();
-        }
-        cache.put(cacheKey, new Cached(principal, now + CACHE_TIME.toNanos()));
-        return principal;
+        return principalOf(token, () -> {
+        });
     }
 
-    /** Forgets cached lookups, so a revocation on this instance takes effect at once. */
+    /** True when the token needs no database lookup now (verified or refused in the last {@link #VERIFIED_FOR}). */
+    public boolean remembers(String token) {
+        String key = HexFormat.of().formatHex(sha256(token));
+        return known.getIfPresent(key) != null || unknown.getIfPresent(key) != null;
+    }
+
+    /** Forgets verified tokens, so a revocation on this instance takes effect here at once. */
     public void forget() {
-        cache.clear();
+        known.invalidateAll();
     }
 
-    private Optional<Principal> lookUp(byte[] digest) {
-        String sql = "SELECT id, role, customer_id FROM api_token WHERE token_sha256 = ? AND revoked_at IS NULL";
+    private Optional<Verified> lookUp(byte[] digest) {
+        String sql = "SELECT id, role, customer_id, expires_at FROM api_token WHERE token_sha256 = ? AND revoked_at IS NULL";
         try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setBytes(1, digest);
             try (ResultSet rows = statement.executeQuery()) {
-                return rows.next()
-                        ? Optional.of(new Principal(rows.getObject(1, UUID.class), Role.valueOf(rows.getString(2).toUpperCase(Locale.ROOT)),
-                                rows.getString(3)))
-                        : Optional.empty();
+                if (!rows.next()) {
+                    return Optional.empty();
+                }
+                OffsetDateTime expiresAt = rows.getObject(4, OffsetDateTime.class);
+                return Optional.of(new Verified(new Principal(rows.getObject(1, UUID.class),
+                        Role.valueOf(rows.getString(2).toUpperCase(Locale.ROOT)), rows.getString(3)),
+                        expiresAt == null ? null : expiresAt.toInstant()));
             }
         } catch (SQLException e) {
             throw new IllegalStateException("cannot look up the token: " + e.getMessage(), e);

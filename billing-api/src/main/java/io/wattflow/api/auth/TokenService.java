@@ -1,6 +1,12 @@
 package io.wattflow.api.auth;
 
 import io.wattflow.api.problem.ApiProblem;
+import io.wattflow.api.problem.SupportedTimes;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -12,9 +18,14 @@ import java.util.Map;
 import java.util.UUID;
 import javax.sql.DataSource;
 
-/** Issuing and revoking bearer tokens (admin). A token is 256 random bits, shown once; only its SHA-256 is kept. */
+/**
+ * Issuing and revoking bearer tokens (admin). A token is 256 random bits, shown once; only its SHA-256 is kept. Customer
+ * tokens expire after {@link #CUSTOMER_TOKEN_LIFETIME} unless the admin names another time; other roles' tokens expire
+ * when the admin says so.
+ */
 public final class TokenService {
     private static final SecureRandom RANDOM = new SecureRandom();
+    public static final Duration CUSTOMER_TOKEN_LIFETIME = Duration.ofDays(90);
 
     private final DataSource dataSource;
     private final TokenAuthenticator authenticator;
@@ -25,7 +36,10 @@ public final class TokenService {
     }
 
     /** {@code POST /api/v1/tokens}. */
-    public record IssueToken(String role, String customerId, String name) {
+    public record IssueToken(String role, String customerId, String name, String expiresAt) {
+        public IssueToken(String role, String customerId, String name) {
+            this(role, customerId, name, null);
+        }
     }
 
     public Map<String, Object> issue(IssueToken request) {
@@ -44,18 +58,20 @@ public final class TokenService {
         if (request.name() != null && (request.name().isBlank() || request.name().length() > 100)) {
             throw ApiProblem.invalidParameter("name must have 1 to 100 characters");
         }
+        Instant expiresAt = expiry(role, request.expiresAt());
         byte[] secret = new byte[32];
         RANDOM.nextBytes(secret);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
         UUID id = UUID.randomUUID();
         String name = request.name() == null ? role.name().toLowerCase(Locale.ROOT) + "-" + id : request.name();
         try (Connection connection = dataSource.getConnection(); PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO api_token (id, token_sha256, name, role, customer_id) VALUES (?, ?, ?, ?, ?)")) {
+                "INSERT INTO api_token (id, token_sha256, name, role, customer_id, expires_at) VALUES (?, ?, ?, ?, ?, ?)")) {
             insert.setObject(1, id);
             insert.setBytes(2, TokenAuthenticator.sha256(token));
             insert.setString(3, name);
             insert.setString(4, role.name().toLowerCase(Locale.ROOT));
             insert.setString(5, request.customerId());
+            insert.setObject(6, expiresAt == null ? null : expiresAt.atOffset(ZoneOffset.UTC));
             insert.executeUpdate();
         } catch (SQLException e) {
             if ("23503".equals(e.getSQLState())) {
@@ -71,8 +87,36 @@ public final class TokenService {
         view.put("name", name);
         view.put("role", role.name().toLowerCase(Locale.ROOT));
         view.put("customerId", request.customerId());
+        view.put("expiresAt", expiresAt == null ? null : expiresAt.toString());
         view.put("token", token);
         return view;
+    }
+
+    /**
+     * What an idempotent repeat of the issue answers: everything but the token, which is shown once and never stored.
+     * The token was issued; a client that lost it issues a new one (and may revoke this one by its id).
+     */
+    public static Map<String, Object> withoutSecret(Map<String, Object> issued) {
+        Map<String, Object> view = new LinkedHashMap<>(issued);
+        view.put("token", null);
+        view.put("tokenShownOnce", true);
+        return view;
+    }
+
+    private static Instant expiry(Role role, String requested) {
+        if (requested == null) {
+            return role == Role.CUSTOMER ? Instant.now().plus(CUSTOMER_TOKEN_LIFETIME).truncatedTo(ChronoUnit.SECONDS) : null;
+        }
+        Instant expiresAt;
+        try {
+            expiresAt = SupportedTimes.check("expiresAt", Instant.parse(requested));
+        } catch (DateTimeParseException e) {
+            throw ApiProblem.invalidParameter("expiresAt must be an ISO-8601 instant such as 2027-03-01T00:00:00Z; got '" + requested + "'");
+        }
+        if (!expiresAt.isAfter(Instant.now())) {
+            throw ApiProblem.invalidParameter("expiresAt must lie in the future; got " + expiresAt);
+        }
+        return expiresAt;
     }
 
     public void revoke(String tokenId) {

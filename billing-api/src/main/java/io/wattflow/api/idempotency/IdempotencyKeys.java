@@ -11,17 +11,24 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.sql.DataSource;
 
 /**
  * {@code Idempotency-Key} on mutating requests, scoped to the caller's token: a repeat with the same key and body gets
  * the original response; the same key with another body, or while the first request still runs, is a 409. Keys are
- * stored durably (so any instance answers the repeat) and expire after {@link #KEEP}.
+ * stored durably (so any instance answers the repeat) and expire after {@link #KEEP}; each instance purges expired keys
+ * at most once a minute. Only successful answers (2xx) are kept: a request refused or failed releases its key, so it
+ * can be sent again, corrected, with the same key. An answer that holds a secret (an issued token) is never stored: the
+ * handler names what a repeat gets instead ({@link #replayWith}).
  */
 public final class IdempotencyKeys {
     public static final String HEADER = "Idempotency-Key";
     public static final Duration KEEP = Duration.ofHours(24);
     private static final String CLAIMED = "wattflow.idempotency-claimed";
+    private static final String REPLAY_BODY = "wattflow.idempotency-replay-body";
+    private static final long PURGE_EVERY_NANOS = Duration.ofMinutes(1).toNanos();
+    private final AtomicLong lastPurge = new AtomicLong(System.nanoTime() - PURGE_EVERY_NANOS);
     private static final Set<String> MUTATING = Set.of("POST", "PUT", "PATCH", "DELETE");
 
     private final DataSource dataSource;
@@ -45,6 +52,7 @@ public final class IdempotencyKeys {
         byte[] token = TokenAuthenticator.sha256(bearer(ctx));
         byte[] request = TokenAuthenticator.sha256(ctx.method().name() + " " + ctx.path() + "\n" + ctx.body());
         try (Connection connection = dataSource.getConnection()) {
+            purgeExpired(connection);
             try (PreparedStatement expire = connection.prepareStatement(
                     "DELETE FROM idempotency_key WHERE token_sha256 = ? AND idempotency_key = ? AND expires_at < now()")) {
                 expire.setBytes(1, token);
@@ -78,7 +86,7 @@ public final class IdempotencyKeys {
                     if (rows.getString(2).equals("in_progress")) {
                         throw ApiProblem.conflict("the request with " + HEADER + " " + key + " is still running; try again later");
                     }
-                    ctx.status(rows.getInt(3)).contentType(rows.getInt(3) >= 400 ? "application/problem+json" : "application/json")
+                    ctx.status(rows.getInt(3)).contentType("application/json")
                             .result(rows.getString(4)).header("Idempotent-Replayed", "true");
                     return true;
                 }
@@ -88,7 +96,26 @@ public final class IdempotencyKeys {
         }
     }
 
-    /** After the handler: stores the response of a claimed key, or releases the key when the request failed on the server. */
+    /** What a repeat of this request answers instead of its response, which holds a secret; the status stays. */
+    public static void replayWith(Context ctx, Object body) {
+        ctx.attribute(REPLAY_BODY, ctx.jsonMapper().toJsonString(body, Object.class));
+    }
+
+    /** Deletes expired keys, at most once a minute per instance and 10,000 at a time. */
+    private void purgeExpired(Connection connection) throws SQLException {
+        long now = System.nanoTime();
+        long last = lastPurge.get();
+        if (now - last < PURGE_EVERY_NANOS || !lastPurge.compareAndSet(last, now)) {
+            return;
+        }
+        try (PreparedStatement purge = connection.prepareStatement("""
+                DELETE FROM idempotency_key WHERE ctid IN (SELECT ctid FROM idempotency_key WHERE expires_at < now() LIMIT 10000)
+                """)) {
+            purge.executeUpdate();
+        }
+    }
+
+    /** After the handler: stores a successful response of a claimed key, or releases the key. */
     public void after(Context ctx) {
         byte[][] claimed = ctx.attribute(CLAIMED);
         if (claimed == null) {
@@ -96,7 +123,7 @@ public final class IdempotencyKeys {
         }
         String key = new String(claimed[1], StandardCharsets.UTF_8);
         try (Connection connection = dataSource.getConnection()) {
-            if (ctx.statusCode() >= 500) {
+            if (ctx.statusCode() < 200 || ctx.statusCode() >= 300) {
                 try (PreparedStatement release = connection.prepareStatement(
                         "DELETE FROM idempotency_key WHERE token_sha256 = ? AND idempotency_key = ?")) {
                     release.setBytes(1, claimed[0]);
@@ -110,7 +137,8 @@ public final class IdempotencyKeys {
                      WHERE token_sha256 = ? AND idempotency_key = ?
                     """)) {
                 done.setInt(1, ctx.statusCode());
-                done.setString(2, ctx.result() == null ? "" : ctx.result());
+                String replay = ctx.attribute(REPLAY_BODY);
+                done.setString(2, replay != null ? replay : ctx.result() == null ? "" : ctx.result());
                 done.setBytes(3, claimed[0]);
                 done.setString(4, key);
                 done.executeUpdate();
