@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
 import java.sql.Connection;
+import org.postgresql.PGConnection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -118,7 +119,8 @@ public final class PostgresServer {
 
     private void initdb(Path bin, Path owned, boolean asRoot) throws IOException {
         Path pwFile = owned.resolve("initdb-pw");
-        Files.writeString(pwFile, superuserPassword() + "\n", StandardCharsets.UTF_8);
+        Files.deleteIfExists(pwFile);
+        Secrets.writeOwnerOnly(pwFile, superuserPassword() + "\n");
         try {
             if (asRoot) {
                 Files.setOwner(pwFile, owned.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(SUPERUSER));
@@ -149,8 +151,10 @@ public final class PostgresServer {
         migrate(database);
         try (Connection db = connect(database); Statement statement = db.createStatement()) {
             for (String role : List.of(PIPELINE_ROLE, API_ROLE)) {
-                // ALTER ROLE takes no bind parameters; the password is our own URL-safe base64 string.
-                statement.execute("ALTER ROLE " + role + " LOGIN PASSWORD '" + rolePassword(role) + "'");
+                statement.execute("ALTER ROLE " + role + " LOGIN");
+                // pgjdbc computes the SCRAM verifier here and sends only that: the password never crosses the wire
+                // or reaches the server's log in clear (ALTER ROLE ... PASSWORD 'x' would put it in both).
+                db.unwrap(PGConnection.class).alterUserPassword(role, rolePassword(role).toCharArray(), "scram-sha-256");
             }
             statement.execute("GRANT CONNECT ON DATABASE " + identifier(database) + " TO " + PIPELINE_ROLE + ", " + API_ROLE);
         } catch (SQLException e) {

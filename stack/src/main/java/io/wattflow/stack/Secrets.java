@@ -2,20 +2,26 @@ package io.wattflow.stack;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Set;
 
 /**
  * Generated secrets of the local stack (database passwords, the admin token), each in a file readable by its
- * owner only, under the stack's home: never in the repository, never on a command line, never logged.
+ * owner only (created so, in a folder only its owner may enter), under the stack's home: never in the repository, never
+ * on a command line, never logged, and never sent to PostgreSQL in clear (roles get SCRAM verifiers).
  */
 public final class Secrets {
     private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Set<PosixFilePermission> OWNER_ONLY_FILE = PosixFilePermissions.fromString("rw-------");
+    private static final Set<PosixFilePermission> OWNER_ONLY_DIRECTORY = PosixFilePermissions.fromString("rwx------");
     private final Path dir;
 
     public Secrets(Path dir) {
@@ -26,16 +32,46 @@ public final class Secrets {
     public String get(String name) {
         Path file = file(name);
         try {
-            if (Files.exists(file)) {
-                return Files.readString(file, StandardCharsets.UTF_8).trim();
+            if (!Files.exists(file)) {
+                createOwnerOnlyDirectory(dir);
+                writeOwnerOnly(file, randomToken() + "\n");
             }
-            Files.createDirectories(dir);
-            String value = randomToken();
-            Files.writeString(file, value + "\n", StandardCharsets.UTF_8);
-            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
-            return value;
+            return Files.readString(file, StandardCharsets.UTF_8).trim();
         } catch (IOException e) {
             throw new StackException("cannot read or write secret " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The folder, created readable by its owner only (rwx------), or made so when it exists. */
+    static void createOwnerOnlyDirectory(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir.getParent());
+            try {
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(OWNER_ONLY_DIRECTORY));
+            } catch (FileAlreadyExistsException createdMeanwhile) {
+                // another process made it: its permissions are set below
+            }
+        }
+        Files.setPosixFilePermissions(dir, OWNER_ONLY_DIRECTORY);
+    }
+
+    /**
+     * Writes a file that is readable by its owner only from the moment it exists: the content goes to a temporary file
+     * created with mode 0600 (never created wider and narrowed afterwards), which is then linked to its name in one step.
+     * When the name exists already (another process won the race) that file is kept and this content dropped.
+     */
+    public static void writeOwnerOnly(Path file, String content) throws IOException {
+        Path temporary = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp",
+                PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
+        try {
+            Files.writeString(temporary, content, StandardCharsets.UTF_8);
+            try {
+                Files.createLink(file, temporary);
+            } catch (FileAlreadyExistsException keptTheirs) {
+                // the first writer's secret is the secret
+            }
+        } finally {
+            Files.deleteIfExists(temporary);
         }
     }
 
