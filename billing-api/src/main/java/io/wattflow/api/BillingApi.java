@@ -32,6 +32,7 @@ import io.wattflow.api.run.BillingRunRepository;
 import io.wattflow.api.run.BillingRunService;
 import io.wattflow.api.run.BillingRunWorker;
 import io.wattflow.api.run.OutboxRelay;
+import io.wattflow.api.run.OutboxWriter;
 import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.UUID;
@@ -98,7 +99,8 @@ public final class BillingApi {
         TariffService tariffs = new TariffService(dependencies.dataSource(), new TariffRepository(dependencies.dataSource()));
         ConsumptionReport consumption = new ConsumptionReport(dependencies.dataSource(), customers);
         BillingRunRepository runs = new BillingRunRepository(dependencies.dataSource());
-        BillingRunService billingRuns = new BillingRunService(runs, dependencies.completenessThreshold());
+        BillingRunService billingRuns = new BillingRunService(runs, dependencies.completenessThreshold(), new OutboxWriter(objectMapper()),
+                java.time.Clock.systemUTC());
         BillingRunWorker worker = new BillingRunWorker(runs, customers, objectMapper(), dependencies.billingRuns(), dependencies.metrics());
         OutboxRelay relay = dependencies.kafkaBootstrap() == null ? null : new OutboxRelay(dependencies.dataSource(), dependencies.kafkaBootstrap());
         return Javalin.create(javalin -> {
@@ -209,11 +211,11 @@ public final class BillingApi {
                 ctx.json(answer.value());
             }, Role.OPERATOR, Role.CUSTOMER);
             javalin.routes.post("/api/v1/billing-runs", ctx -> ctx.status(202)
-                    .json(billingRuns.start(JsonBodies.read(ctx, BillingRunService.StartRun.class))), Role.OPERATOR);
+                    .json(billingRuns.start(JsonBodies.read(ctx, BillingRunService.StartRun.class), Principal.of(ctx))), Role.OPERATOR);
             javalin.routes.get("/api/v1/billing-runs/{runId}", ctx -> ctx.json(billingRuns.progress(ctx.pathParam("runId"),
                     ctx.queryParam("limit"), ctx.queryParam("offset"))), Role.OPERATOR);
             javalin.routes.post("/api/v1/billing-runs/{runId}/cancel", ctx -> ctx.status(202)
-                    .json(billingRuns.cancel(ctx.pathParam("runId"))), Role.OPERATOR);
+                    .json(billingRuns.cancel(ctx.pathParam("runId"), Principal.of(ctx))), Role.OPERATOR);
             javalin.routes.get("/api/v1/invoices/{invoiceId}", ctx -> {
                 Map<String, Object> invoice = billingRuns.invoice(ctx.pathParam("invoiceId"));
                 Principal principal = Principal.of(ctx);

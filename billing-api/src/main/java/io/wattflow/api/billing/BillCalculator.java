@@ -187,8 +187,18 @@ public final class BillCalculator {
         Set<Currency> currencies = new HashSet<>();
         links.forEach(link -> currencies.add(link.tariff().currency()));
         if (currencies.size() > 1) {
-            throw new IllegalStateException("a customer's tariffs must share one currency, found " + currencies);
+            throw new NotBillable("the customer's tariffs in the period are in more than one currency: " + new java.util.TreeSet<>(
+                    currencies.stream().map(Currency::getCurrencyCode).toList()));
         }
         return currencies.isEmpty() ? Currency.getInstance("EUR") : currencies.iterator().next();
+    }
+
+    /** The customer's data does not make one bill (a fact to fix, not a failure): a billing run holds the customer. */
+    public static final class NotBillable extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        public NotBillable(String reason) {
+            super(reason);
+        }
     }
 }

@@ -26,19 +26,25 @@ public final class BillingRunRepository {
         return dataSource;
     }
 
-    public record Run(UUID id, String period, String status, BigDecimal completenessThreshold) {
+    public record Run(UUID id, String period, String status, BigDecimal completenessThreshold, String currency) {
+    }
+
+    /** Who asked for a change of a run: the token's id and role. */
+    public record Actor(UUID tokenId, String role) {
     }
 
     /**
-     * Creates the run and one pending row per customer with a tariff by the end of the period; empty when a run for the
-     * period is already live (not cancelled).
+     * Creates the run, one pending row per customer with a tariff by the end of the period, and the event
+     * {@code billing-run.started} naming who started it; empty when a run for the period is already live (not cancelled).
      */
-    public Optional<Run> create(String period, String lastDay, BigDecimal threshold) {
+    public Optional<Run> create(String period, String lastDay, BigDecimal threshold, String currency, boolean forced, Actor startedBy,
+                                Outbox outbox) {
         UUID id = UUID.randomUUID();
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
             try (PreparedStatement run = connection.prepareStatement("""
-                    INSERT INTO billing_run (id, period, status, completeness_threshold) VALUES (?, ?, 'running', ?)
+                    INSERT INTO billing_run (id, period, status, completeness_threshold, currency, forced, started_by)
+                    VALUES (?, ?, 'running', ?, ?, ?, ?)
                     ON CONFLICT (period) WHERE status <> 'cancelled' DO NOTHING
                     """);
                  PreparedStatement customers = connection.prepareStatement("""
@@ -48,6 +54,9 @@ public final class BillingRunRepository {
                 run.setObject(1, id);
                 run.setString(2, period);
                 run.setBigDecimal(3, threshold);
+                run.setString(4, currency);
+                run.setBoolean(5, forced);
+                run.setObject(6, startedBy.tokenId());
                 if (run.executeUpdate() == 0) {
                     connection.rollback();
                     return Optional.empty();
@@ -55,8 +64,12 @@ public final class BillingRunRepository {
                 customers.setObject(1, id);
                 customers.setString(2, lastDay);
                 customers.executeUpdate();
+                Map<String, Object> event = runEvent("billing-run.started", id, period, startedBy);
+                event.put("currency", currency);
+                event.put("forced", forced);
+                outbox.write(connection, period, event);
                 connection.commit();
-                return Optional.of(new Run(id, period, "running", threshold));
+                return Optional.of(new Run(id, period, "running", threshold, currency));
             } catch (SQLException e) {
                 connection.rollback();
                 throw e;
@@ -66,10 +79,44 @@ public final class BillingRunRepository {
         }
     }
 
+    /** The time zones of the customers a run of the period would bill. */
+    public List<String> customerTimeZones(String lastDay) {
+        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement("""
+                SELECT DISTINCT c.timezone FROM customer c JOIN customer_tariff t ON t.customer_id = c.id WHERE t.valid_from <= ?::date
+                """)) {
+            statement.setString(1, lastDay);
+            List<String> zones = new ArrayList<>();
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    zones.add(rows.getString(1));
+                }
+            }
+            return zones;
+        } catch (SQLException e) {
+            throw new IllegalStateException("reading the customers' time zones failed: " + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, Object> runEvent(String type, UUID runId, String period, Actor by) {
+        Map<String, Object> event = new LinkedHashMap<>();
+        event.put("eventId", UUID.randomUUID().toString());
+        event.put("type", type);
+        event.put("runId", runId.toString());
+        event.put("period", period);
+        event.put("by", Map.of("tokenId", by.tokenId().toString(), "role", by.role()));
+        return event;
+    }
+
+    /** Writes an event to the transactional outbox, in the caller's transaction. */
+    @FunctionalInterface
+    public interface Outbox {
+        void write(Connection connection, String key, Map<String, Object> event) throws SQLException;
+    }
+
     public Optional<Run> find(UUID id) {
         try (Connection connection = dataSource.getConnection();
              PreparedStatement statement = connection.prepareStatement(
-                     "SELECT id, period, status, completeness_threshold FROM billing_run WHERE id = ?")) {
+                     "SELECT id, period, status, completeness_threshold, currency FROM billing_run WHERE id = ?")) {
             statement.setObject(1, id);
             try (ResultSet rows = statement.executeQuery()) {
                 return rows.next() ? Optional.of(run(rows)) : Optional.empty();
@@ -80,7 +127,9 @@ public final class BillingRunRepository {
     }
 
     private static Run run(ResultSet rows) throws SQLException {
-        return new Run(rows.getObject(1, UUID.class), rows.getString(2), rows.getString(3), rows.getBigDecimal(4));
+        String currency = rows.getString(5);
+        return new Run(rows.getObject(1, UUID.class), rows.getString(2), rows.getString(3), rows.getBigDecimal(4),
+                currency == null ? null : currency.trim());
     }
 
     /**
@@ -94,7 +143,7 @@ public final class BillingRunRepository {
                               WHERE status IN ('running', 'cancelling')
                                 AND (lease_until IS NULL OR lease_until < now() OR lease_owner = ?)
                               ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
-                RETURNING id, period, status, completeness_threshold
+                RETURNING id, period, status, completeness_threshold, currency
                 """;
         try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
             statement.setString(1, owner);
@@ -139,11 +188,30 @@ public final class BillingRunRepository {
     }
 
     /** running or completed -> cancelling; false when the run is in neither state. */
-    public boolean requestCancel(UUID runId) {
-        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(
-                "UPDATE billing_run SET status = 'cancelling', finished_at = NULL WHERE id = ? AND status IN ('running', 'completed')")) {
-            statement.setObject(1, runId);
-            return statement.executeUpdate() == 1;
+    /** Marks the run for cancellation and writes {@code billing-run.cancel-requested} naming who asked; false when it cannot be. */
+    public boolean requestCancel(UUID runId, Actor cancelledBy, Outbox outbox) {
+        try (Connection connection = dataSource.getConnection()) {
+            connection.setAutoCommit(false);
+            try (PreparedStatement statement = connection.prepareStatement("""
+                    UPDATE billing_run SET status = 'cancelling', finished_at = NULL, cancelled_by = ?
+                     WHERE id = ? AND status IN ('running', 'completed') RETURNING period
+                    """)) {
+                statement.setObject(1, cancelledBy.tokenId());
+                statement.setObject(2, runId);
+                try (ResultSet rows = statement.executeQuery()) {
+                    if (!rows.next()) {
+                        connection.rollback();
+                        return false;
+                    }
+                    String period = rows.getString(1);
+                    outbox.write(connection, period, runEvent("billing-run.cancel-requested", runId, period, cancelledBy));
+                }
+                connection.commit();
+                return true;
+            } catch (SQLException e) {
+                connection.rollback();
+                throw e;
+            }
         } catch (SQLException e) {
             throw new IllegalStateException("cancelling the billing run failed: " + e.getMessage(), e);
         }
@@ -161,6 +229,22 @@ public final class BillingRunRepository {
         view.put("period", run.period());
         view.put("status", run.status());
         view.put("completenessThreshold", run.completenessThreshold());
+        view.put("currency", run.currency());
+        try (Connection connection = dataSource.getConnection(); PreparedStatement actors = connection.prepareStatement("""
+                SELECT r.forced, r.started_by, s.role, s.name, r.cancelled_by, c.role, c.name FROM billing_run r
+                  LEFT JOIN api_token s ON s.id = r.started_by LEFT JOIN api_token c ON c.id = r.cancelled_by WHERE r.id = ?
+                """)) {
+            actors.setObject(1, run.id());
+            try (ResultSet rows = actors.executeQuery()) {
+                if (rows.next()) {
+                    view.put("forced", rows.getBoolean(1));
+                    view.put("startedBy", actor(rows, 2));
+                    view.put("cancelledBy", actor(rows, 5));
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("billing run lookup failed: " + e.getMessage(), e);
+        }
         Map<String, Integer> counts = new LinkedHashMap<>();
         List<Map<String, Object>> held = new ArrayList<>();
         List<Map<String, Object>> invoices = new ArrayList<>();
@@ -269,5 +353,18 @@ public final class BillingRunRepository {
 
     /** JSON stored as text, written into a response as it is. */
     public record RawJson(@com.fasterxml.jackson.annotation.JsonRawValue @com.fasterxml.jackson.annotation.JsonValue String json) {
+    }
+
+    /** Who, from the token's id, role and name at {@code column}; null when nobody is recorded (a run from before V10). */
+    private static Map<String, Object> actor(ResultSet rows, int column) throws SQLException {
+        UUID tokenId = rows.getObject(column, UUID.class);
+        if (tokenId == null) {
+            return null;
+        }
+        Map<String, Object> actor = new LinkedHashMap<>();
+        actor.put("tokenId", tokenId.toString());
+        actor.put("role", rows.getString(column + 1));
+        actor.put("name", rows.getString(column + 2));
+        return actor;
     }
 }

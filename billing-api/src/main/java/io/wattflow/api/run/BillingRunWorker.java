@@ -207,9 +207,14 @@ public final class BillingRunWorker implements AutoCloseable {
     }
 
     private void invoice(BillingRunRepository.Run run, String customerId) throws JsonProcessingException {
-        Bill bill = BillCalculator.withAdjustments(customers.preview(customerId, run.period()), lateUsage(customerId, run.period()));
-        Optional<Map.Entry<String, BigDecimal>> incomplete = bill.completeness().entrySet().stream()
-                .filter(meter -> meter.getValue().compareTo(run.completenessThreshold()) < 0).findFirst();
+        Bill bill = null;
+        String held;
+        try {
+            bill = BillCalculator.withAdjustments(customers.preview(customerId, run.period()), lateUsage(customerId, run.period()));
+            held = holdReason(run, bill);
+        } catch (BillCalculator.NotBillable notBillable) {
+            held = notBillable.getMessage();
+        }
         try (Connection connection = runs.dataSource().getConnection()) {
             connection.setAutoCommit(false);
             try {
@@ -217,9 +222,8 @@ public final class BillingRunWorker implements AutoCloseable {
                     connection.rollback();
                     return;
                 }
-                if (incomplete.isPresent()) {
-                    setState(connection, run.id(), customerId, "held", null, "meter " + incomplete.get().getKey() + " has data for "
-                            + incomplete.get().getValue() + " of the period, below " + run.completenessThreshold());
+                if (held != null) {
+                    setState(connection, run.id(), customerId, "held", null, held);
                     connection.commit();
                     customersHeld.increment();
                     return;
@@ -243,6 +247,24 @@ public final class BillingRunWorker implements AutoCloseable {
         }
         invoicesIssued.increment();
         settings.hook().reached("committed", customerId);
+    }
+
+    /**
+     * Why the customer cannot be invoiced in this run, or null: no meter in the period, a bill in another currency than the
+     * run's, or a meter whose data covers less of the period than the run's threshold. Held customers leave the run to
+     * complete; an operator fixes the data and bills them in a later run.
+     */
+    private static String holdReason(BillingRunRepository.Run run, Bill bill) {
+        if (bill.completeness().isEmpty()) {
+            return "no meter was assigned to the customer in the period";
+        }
+        if (run.currency() != null && !run.currency().equals(bill.currency())) {
+            return "the customer is billed in " + bill.currency() + ", the run bills " + run.currency();
+        }
+        Optional<Map.Entry<String, BigDecimal>> incomplete = bill.completeness().entrySet().stream()
+                .filter(meter -> meter.getValue().compareTo(run.completenessThreshold()) < 0).findFirst();
+        return incomplete.map(meter -> "meter " + meter.getKey() + " has data for " + meter.getValue() + " of the period, below "
+                + run.completenessThreshold()).orElse(null);
     }
 
     /**
