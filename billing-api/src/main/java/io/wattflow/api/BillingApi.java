@@ -10,6 +10,7 @@ import io.javalin.security.RouteRole;
 import io.wattflow.api.auth.AddressLimits;
 import io.wattflow.api.auth.Principal;
 import io.wattflow.api.auth.RateLimits;
+import io.wattflow.api.auth.RouteRoles;
 import io.wattflow.api.auth.Role;
 import io.wattflow.api.auth.TokenService;
 import io.wattflow.api.auth.TokenAuthenticator;
@@ -103,7 +104,7 @@ public final class BillingApi {
                 java.time.Clock.systemUTC());
         BillingRunWorker worker = new BillingRunWorker(runs, customers, objectMapper(), dependencies.billingRuns(), dependencies.metrics());
         OutboxRelay relay = dependencies.kafkaBootstrap() == null ? null : new OutboxRelay(dependencies.dataSource(), dependencies.kafkaBootstrap());
-        return Javalin.create(javalin -> {
+        return RouteRoles.requireRoles(Javalin.create(javalin -> {
             javalin.jetty.host = config.host();
             javalin.jetty.port = config.port();
             javalin.startup.showJavalinBanner = false;
@@ -233,7 +234,7 @@ public final class BillingApi {
                 tokens.revoke(ctx.pathParam("tokenId"));
                 ctx.status(204);
             }, Role.ADMIN);
-        });
+        }));
     }
 
     /** The hand-written OpenAPI 3.1 document (the Javalin OpenAPI plugin has no Javalin 7 release). */

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.javalin.Javalin;
 import io.javalin.http.HandlerType;
+import io.javalin.security.Roles;
+import io.wattflow.api.auth.Role;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -76,6 +79,53 @@ class OpenApiIT {
 
         assertThat(document.get("openapi").asText()).isEqualTo("3.1.0");
         assertThat(documented).isEqualTo(registered);
+    }
+
+    /** The roles of every route as the server registered them: "GET /path" -> sorted role names. */
+    private static Map<String, List<String>> registeredRoles() {
+        Map<String, List<String>> roles = new TreeMap<>();
+        app.unsafe.internalRouter.allHttpHandlers().forEach(parsed -> {
+            if (HTTP_METHODS.contains(parsed.endpoint.method)) {
+                Roles registered = parsed.endpoint.metadata(Roles.class);
+                roles.put(parsed.endpoint.method.name() + " " + parsed.endpoint.path, registered == null ? List.of()
+                        : registered.getRoles().stream().map(role -> ((Role) role).name().toLowerCase(Locale.ROOT)).sorted().toList());
+            }
+        });
+        return roles;
+    }
+
+    @Test
+    void everyRouteHasRolesAndTheDocumentAndTheGuideSayTheSameRoles() throws Exception {
+        Map<String, List<String>> registered = registeredRoles();
+        assertThat(registered).allSatisfy((route, roles) -> assertThat(roles).as(route + " has no role (fail closed)").isNotEmpty());
+
+        Map<String, List<String>> documented = new TreeMap<>();
+        for (Map.Entry<String, JsonNode> path : document.get("paths").properties()) {
+            path.getValue().properties().forEach(operation -> {
+                List<String> roles = new ArrayList<>();
+                operation.getValue().path("x-roles").forEach(role -> roles.add(role.asText()));
+                documented.put(operation.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey(), roles.stream().sorted().toList());
+            });
+        }
+        assertThat(documented).isEqualTo(registered);
+
+        // docs/billing-api.md: every route in its tables names the registered roles (path parameters compared by place)
+        Map<String, List<String>> byShape = new TreeMap<>();
+        registered.forEach((route, roles) -> byShape.put(route.replaceAll("\\{[^}]+}", "{}"), roles));
+        java.nio.file.Path guide = java.nio.file.Path.of(System.getProperty("wattflow.repo"), "docs", "billing-api.md");
+        java.util.regex.Pattern row = java.util.regex.Pattern.compile("^\\| `(GET|POST|PUT|PATCH|DELETE) ([^`?]+)[^`]*` \\| ([^|(]+)");
+        int rows = 0;
+        for (String line : java.nio.file.Files.readAllLines(guide)) {
+            java.util.regex.Matcher matcher = row.matcher(line);
+            if (matcher.find()) {
+                String route = matcher.group(1) + " " + matcher.group(2).replaceAll("\\{[^}]+}", "{}");
+                List<String> roles = java.util.Arrays.stream(matcher.group(3).split(","))
+                        .map(role -> role.trim().split(" ")[0]).filter(role -> !role.isEmpty()).sorted().toList();
+                assertThat(roles).as(line).isEqualTo(byShape.get(route));
+                rows++;
+            }
+        }
+        assertThat(rows).as("route rows found in the guide").isGreaterThanOrEqualTo(10);
     }
 
     @Test
