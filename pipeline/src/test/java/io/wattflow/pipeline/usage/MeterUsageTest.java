@@ -385,6 +385,16 @@ class MeterUsageTest {
     }
 
     @Test
+    void theMaximumPowerOfAMeterClassBoundsItsIntervals() throws Exception {
+        restartWith(RULES.withMaxPower(Map.of("MTR-", 10L)));
+        process(reading("r-1", "2026-11-28T10:00:00Z", "2026-11-28T10:15:00Z", 2_500_000, "2026-11-28T10:16:00Z")); // 10 kW
+        process(reading("r-2", "2026-11-28T10:15:00Z", "2026-11-28T10:30:00Z", 2_500_001, "2026-11-28T10:31:00Z"));
+
+        assertThat(rejectedReasons()).containsExactly("implausible_energy");
+        assertThat(harness.extractOutputValues()).containsExactly(new UsageBucket("MTR-0001", "import", at("2026-11-28T10:00:00Z"), 2_500_000, 1));
+    }
+
+    @Test
     void aRegisterSpanLongerThanTheMaximumIsNotSpreadAndTheLaterValueIsANewBaseline() throws Exception {
         restartWith(RULES.withMaxRegisterSpan(Duration.ofDays(10)));
         process(register("MTR-0001", "a", "2026-11-01T00:00:00Z", 1_000, "2026-11-01T00:01:00Z"));
