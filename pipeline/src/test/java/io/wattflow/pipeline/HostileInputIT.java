@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import io.wattflow.pipeline.reading.RawReading;
 import io.wattflow.pipeline.sink.DeadLetterSerializer;
 import io.wattflow.pipeline.usage.ProRataSplit;
 import io.wattflow.stack.KafkaBroker;
@@ -26,13 +25,10 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import org.apache.flink.api.common.JobStatus;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -110,28 +106,10 @@ class HostileInputIT {
                 .hasCauseInstanceOf(InvalidTimestampException.class);
 
         // When the job runs with restarts disabled
-        PipelineConfig config = PipelineConfig.defaults()
-                .with(PipelineConfig.KAFKA_BOOTSTRAP, kafka.bootstrapServers())
-                .with(PipelineConfig.READINGS_TOPIC, TOPIC)
-                .with(PipelineConfig.DEAD_LETTER_TOPIC, DEAD_LETTERS)
-                .with(PipelineConfig.GROUP_ID, "hostile-it")
-                .with(PipelineConfig.TRANSACTIONAL_ID_PREFIX, "hostile-it-dlq")
-                .with(PipelineConfig.POSTGRES_URL, postgres.jdbcUrl(database))
-                .with(PipelineConfig.POSTGRES_PASSWORD_FILE, postgres.rolePasswordFile(PostgresServer.PIPELINE_ROLE).toString())
-                .with(PipelineConfig.INFLUX_URL, services.questDb().url())
-                .with(PipelineConfig.MAX_POWER_KW, "H-REG=100")
-                .with(PipelineConfig.CHECKPOINT_INTERVAL, "1s")
-                .with(PipelineConfig.SINK_BATCH_INTERVAL, "200ms");
+        PipelineConfig config = MiniClusterJobs.config(services, TOPIC, database).with(PipelineConfig.MAX_POWER_KW, "H-REG=100");
         Configuration flinkConfiguration = MeteringJob.flinkConfiguration();
         flinkConfiguration.set(RestartStrategyOptions.RESTART_STRATEGY, "disable");
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration);
-        env.setParallelism(2);
-        MeteringJob.configure(env, config);
-        DataStream<RawReading> readings = env
-                .fromSource(MeteringJob.kafkaSource(config), WatermarkStrategy.noWatermarks(), "Kafka readings")
-                .uid("kafka-readings-source");
-        MeteringJob.build(readings, config, MeteringJob.productionSinks(config));
-        JobClient job = env.executeAsync("hostile-input-it");
+        JobClient job = MiniClusterJobs.start(config, flinkConfiguration, readings -> readings, "hostile-input-it");
         try {
             // Then every valid reading is billed exactly, those behind the hostile records included
             await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(1))

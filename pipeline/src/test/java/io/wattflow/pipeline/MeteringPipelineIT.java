@@ -23,7 +23,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.MapFunction;
 import org.apache.flink.runtime.state.FunctionInitializationContext;
 import org.apache.flink.runtime.state.FunctionSnapshotContext;
@@ -32,8 +31,6 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
-import org.apache.flink.streaming.api.datastream.DataStream;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
@@ -138,32 +135,15 @@ class MeteringPipelineIT {
         Map<String, Long> expected = expectedBuckets(settings);
 
         // When the job runs, failing once after 700 records
-        PipelineConfig config = PipelineConfig.defaults()
-                .with(PipelineConfig.KAFKA_BOOTSTRAP, kafka.bootstrapServers())
-                .with(PipelineConfig.READINGS_TOPIC, "it-readings")
-                .with(PipelineConfig.DEAD_LETTER_TOPIC, "it-readings.dlq")
-                .with(PipelineConfig.GROUP_ID, "it-metering")
-                .with(PipelineConfig.TRANSACTIONAL_ID_PREFIX, "it-metering-dlq")
-                .with(PipelineConfig.POSTGRES_URL, postgres.jdbcUrl(database))
-                .with(PipelineConfig.POSTGRES_PASSWORD_FILE, postgres.rolePasswordFile(PostgresServer.PIPELINE_ROLE).toString())
-                .with(PipelineConfig.INFLUX_URL, services.questDb().url())
-                .with(PipelineConfig.CHECKPOINT_INTERVAL, "1s")
-                .with(PipelineConfig.SINK_BATCH_INTERVAL, "200ms");
+        PipelineConfig config = MiniClusterJobs.config(services, "it-readings", database);
         Configuration flinkConfiguration = MeteringJob.flinkConfiguration();
         flinkConfiguration.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         flinkConfiguration.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 10);
         flinkConfiguration.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(500));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration);
-        env.setParallelism(2);
-        MeteringJob.configure(env, config);
-        DataStream<RawReading> readings = env
-                .fromSource(MeteringJob.kafkaSource(config), WatermarkStrategy.noWatermarks(), "Kafka readings")
-                .uid("kafka-readings-source")
+        JobClient job = MiniClusterJobs.start(config, flinkConfiguration, readings -> readings
                 .map(new FailOnceAfter(700)).uid("inject-failure").name("Fail once after 700 records")
                 .map(new FailSnapshotOnce()).uid("inject-snapshot-failure").name("Fail a snapshot once")
-                .map(new FailFirstRecovery()).uid("inject-recovery-failure").name("Fail the first recovery");
-        MeteringJob.build(readings, config, MeteringJob.productionSinks(config));
-        JobClient job = env.executeAsync("metering-it");
+                .map(new FailFirstRecovery()).uid("inject-recovery-failure").name("Fail the first recovery"), "metering-it");
         try {
             // Then, once every injected failure has happened, usage_15m holds exactly the expected buckets, to the milli-Wh
             await().atMost(Duration.ofMinutes(2)).untilAsserted(() -> {

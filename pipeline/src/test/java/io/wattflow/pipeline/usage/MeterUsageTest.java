@@ -38,7 +38,12 @@ class MeterUsageTest {
 
     /** On RocksDB as in the job: a heap backend hands out the stored objects themselves, which hides a missed write. */
     private KeyedOneInputStreamOperatorTestHarness<String, MeterReading, UsageBucket> newHarness(int maxBufferedEntries) throws Exception {
-        var harness = new KeyedOneInputStreamOperatorTestHarness<>(operator(RULES, maxBufferedEntries), (MeterReading reading) -> reading.meterId,
+        return newHarness(RULES, maxBufferedEntries);
+    }
+
+    private KeyedOneInputStreamOperatorTestHarness<String, MeterReading, UsageBucket> newHarness(UsageRules rules, int maxBufferedEntries)
+            throws Exception {
+        var harness = new KeyedOneInputStreamOperatorTestHarness<>(operator(rules, maxBufferedEntries), (MeterReading reading) -> reading.meterId,
                 Types.STRING);
         harness.setStateBackend(new EmbeddedRocksDBStateBackend());
         return harness;
@@ -328,9 +333,7 @@ class MeterUsageTest {
 
     private void restartWith(UsageRules rules) throws Exception {
         harness.close();
-        harness = new KeyedOneInputStreamOperatorTestHarness<>(operator(rules, 1_000),
-                (MeterReading reading) -> reading.meterId, Types.STRING);
-        harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+        harness = newHarness(rules, 1_000);
         harness.open();
     }
 
