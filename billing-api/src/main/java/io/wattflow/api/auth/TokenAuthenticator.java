@@ -62,7 +62,8 @@ public final class TokenAuthenticator {
      * @throws IllegalStateException when the database must be asked and cannot answer
      */
     public Optional<Principal> principalOf(String token, Runnable beforeLookUp) {
-        String key = HexFormat.of().formatHex(sha256(token));
+        byte[] digest = sha256(token);
+        String key = HexFormat.of().formatHex(digest);
         Verified verified = known.getIfPresent(key);
         if (verified != null) {
             return verified.expiredAt(clock.instant()) ? Optional.empty() : Optional.of(verified.principal());
@@ -71,7 +72,7 @@ public final class TokenAuthenticator {
             return Optional.empty();
         }
         beforeLookUp.run();
-        Optional<Verified> found = lookUp(sha256(token));
+        Optional<Verified> found = lookUp(digest);
         if (found.isEmpty()) {
             unknown.put(key, Boolean.TRUE);
             return Optional.empty();
@@ -83,12 +84,6 @@ public final class TokenAuthenticator {
     public Optional<Principal> principalOf(String token) {
         return principalOf(token, () -> {
         });
-    }
-
-    /** True when the token needs no database lookup now (verified or refused in the last {@link #VERIFIED_FOR}). */
-    public boolean remembers(String token) {
-        String key = HexFormat.of().formatHex(sha256(token));
-        return known.getIfPresent(key) != null || unknown.getIfPresent(key) != null;
     }
 
     /** Forgets verified tokens, so a revocation on this instance takes effect here at once. */

@@ -37,7 +37,7 @@ public final class StaleCache<V> {
 
     /** At most {@code maxEntries} answers; for tests. */
     public StaleCache(int maxEntries, Duration maxAge, Duration freshFor) {
-        this(maxEntries, maxAge, freshFor, value -> 1, 0);
+        this(maxEntries, maxAge, freshFor, (key, value) -> 1);
     }
 
     /**
@@ -45,15 +45,15 @@ public final class StaleCache<V> {
      * @param bytesOf  an estimate of an answer's size in bytes
      */
     public StaleCache(long maxBytes, Duration maxAge, Duration freshFor, ToIntFunction<V> bytesOf) {
-        this(maxBytes, maxAge, freshFor, bytesOf, 64);
+        this(maxBytes, maxAge, freshFor, (key, value) -> bytesOf.applyAsInt(value) + 2 * key.length() + 64); // + key and entry
     }
 
-    private StaleCache(long maxWeight, Duration maxAge, Duration freshFor, ToIntFunction<V> weightOf, int bytesPerKeyCharacter) {
+    private StaleCache(long maxWeight, Duration maxAge, Duration freshFor, java.util.function.ToIntBiFunction<String, V> weightOf) {
         this.maxAge = maxAge;
         this.freshForNanos = freshFor.toNanos();
         this.entries = Caffeine.newBuilder()
                 .maximumWeight(maxWeight)
-                .weigher((String key, Entry<V> entry) -> weightOf.applyAsInt(entry.value()) + (bytesPerKeyCharacter == 0 ? 0 : 2 * key.length() + bytesPerKeyCharacter))
+                .weigher((String key, Entry<V> entry) -> weightOf.applyAsInt(key, entry.value()))
                 .expireAfterWrite(maxAge)
                 .executor(Runnable::run) // evict on the caller's thread: the bound holds when put returns
                 .build();

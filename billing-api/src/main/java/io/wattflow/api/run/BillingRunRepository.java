@@ -230,21 +230,6 @@ public final class BillingRunRepository {
         view.put("status", run.status());
         view.put("completenessThreshold", run.completenessThreshold());
         view.put("currency", run.currency());
-        try (Connection connection = dataSource.getConnection(); PreparedStatement actors = connection.prepareStatement("""
-                SELECT r.forced, r.started_by, s.role, s.name, r.cancelled_by, c.role, c.name FROM billing_run r
-                  LEFT JOIN api_token s ON s.id = r.started_by LEFT JOIN api_token c ON c.id = r.cancelled_by WHERE r.id = ?
-                """)) {
-            actors.setObject(1, run.id());
-            try (ResultSet rows = actors.executeQuery()) {
-                if (rows.next()) {
-                    view.put("forced", rows.getBoolean(1));
-                    view.put("startedBy", actor(rows, 2));
-                    view.put("cancelledBy", actor(rows, 5));
-                }
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("billing run lookup failed: " + e.getMessage(), e);
-        }
         Map<String, Integer> counts = new LinkedHashMap<>();
         List<Map<String, Object>> held = new ArrayList<>();
         List<Map<String, Object>> invoices = new ArrayList<>();
@@ -256,7 +241,19 @@ public final class BillingRunRepository {
                      "SELECT customer_id, detail FROM billing_run_customer WHERE run_id = ? AND state = 'held' ORDER BY customer_id");
              PreparedStatement issued = connection.prepareStatement(
                      "SELECT id, series, number, kind, customer_id, total, currency FROM invoice WHERE run_id = ? ORDER BY series, number "
-                             + "LIMIT ? OFFSET ?")) {
+                             + "LIMIT ? OFFSET ?");
+             PreparedStatement actors = connection.prepareStatement("""
+                     SELECT r.forced, r.started_by, s.role, s.name, r.cancelled_by, c.role, c.name FROM billing_run r
+                       LEFT JOIN api_token s ON s.id = r.started_by LEFT JOIN api_token c ON c.id = r.cancelled_by WHERE r.id = ?
+                     """)) {
+            actors.setObject(1, run.id());
+            try (ResultSet rows = actors.executeQuery()) {
+                if (rows.next()) {
+                    view.put("forced", rows.getBoolean(1));
+                    view.put("startedBy", actor(rows, 2));
+                    view.put("cancelledBy", actor(rows, 5));
+                }
+            }
             counted.setObject(1, run.id());
             try (ResultSet rows = counted.executeQuery()) {
                 while (rows.next()) {

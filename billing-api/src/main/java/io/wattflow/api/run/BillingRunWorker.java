@@ -75,6 +75,7 @@ public final class BillingRunWorker implements AutoCloseable {
     private final BillingRunRepository runs;
     private final CustomerService customers;
     private final ObjectMapper json;
+    private final OutboxWriter events;
     private final Settings settings;
     private final ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "billing-run-worker");
@@ -89,6 +90,7 @@ public final class BillingRunWorker implements AutoCloseable {
     private final Counter creditNotesIssued;
 
     public BillingRunWorker(BillingRunRepository runs, CustomerService customers, ObjectMapper json, Settings settings, MeterRegistry metrics) {
+        this.events = new OutboxWriter(json);
         this.runs = runs;
         this.customers = customers;
         this.json = json;
@@ -399,10 +401,9 @@ public final class BillingRunWorker implements AutoCloseable {
 
     /** The event exists exactly when its invoice does: same transaction. Consumers dedupe on eventId (the relay may repeat). */
     private void outbox(Connection connection, String type, UUID invoiceId, String series, long number, String customerId, String period,
-                        BigDecimal total, String currency) throws SQLException, JsonProcessingException {
-        UUID eventId = UUID.randomUUID();
+                        BigDecimal total, String currency) throws SQLException {
         Map<String, Object> event = new LinkedHashMap<>();
-        event.put("eventId", eventId.toString());
+        event.put("eventId", UUID.randomUUID().toString());
         event.put("type", type);
         event.put("invoiceId", invoiceId.toString());
         event.put("number", InvoiceNumbers.format(series, number));
@@ -410,13 +411,7 @@ public final class BillingRunWorker implements AutoCloseable {
         event.put("period", period);
         event.put("total", total);
         event.put("currency", currency);
-        try (PreparedStatement statement = connection.prepareStatement(
-                "INSERT INTO outbox (id, topic, event_key, payload) VALUES (?, 'billing.events', ?, ?::jsonb)")) {
-            statement.setObject(1, eventId);
-            statement.setString(2, customerId);
-            statement.setString(3, json.writeValueAsString(event));
-            statement.executeUpdate();
-        }
+        events.write(connection, customerId, event);
     }
 
     @Override
