@@ -4,6 +4,8 @@ import io.wattflow.pipeline.reading.MeterReading;
 import io.wattflow.pipeline.reading.ParseAndValidate;
 import io.wattflow.pipeline.reading.RawReading;
 import io.wattflow.pipeline.reading.RawReadingDeserializer;
+import io.wattflow.pipeline.reading.ReadingParser;
+import io.wattflow.pipeline.reading.RecordTimeWatermarks;
 import io.wattflow.pipeline.reading.Rejection;
 import io.wattflow.pipeline.sink.DeadLetterSerializer;
 import io.wattflow.pipeline.fleet.FleetBucket;
@@ -16,7 +18,6 @@ import io.wattflow.pipeline.usage.LatestBucketsPerCheckpoint;
 import io.wattflow.pipeline.usage.MeterUsage;
 import io.wattflow.pipeline.usage.MeterUsageOperator;
 import io.wattflow.pipeline.usage.UsageBucket;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
@@ -66,11 +67,17 @@ public final class MeteringJob {
         }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration());
         configure(env, config);
-        DataStream<RawReading> readings = env
-                .fromSource(kafkaSource(config), WatermarkStrategy.noWatermarks(), "Kafka readings")
-                .uid("kafka-readings-source");
-        build(readings, config, sinks.apply(config));
+        build(readings(env, config), config, sinks.apply(config));
         env.execute(config.get(PipelineConfig.JOB_NAME));
+    }
+
+    /** The readings topic, timed by record timestamps: the watermark lets silent meters' state go. */
+    public static DataStream<RawReading> readings(StreamExecutionEnvironment env, PipelineConfig config) {
+        ReadingParser.ReadingRules rules = config.readingRules();
+        return env.fromSource(kafkaSource(config),
+                        RecordTimeWatermarks.strategy(rules.latenessHorizon(), rules.maxFutureSkew(), RecordTimeWatermarks.DEFAULT_IDLENESS),
+                        "Kafka readings")
+                .uid("kafka-readings-source");
     }
 
     /** The topology, top to bottom. Sources and sinks are passed in. */

@@ -137,7 +137,7 @@ public final class PipelineConfig {
             throw new IllegalArgumentException("--" + MAX_REGISTER_SPAN.name() + " must be at least --" + LATENESS_HORIZON.name());
         }
         return UsageRules.of(reading.latenessHorizon(), reading.maxInterval(), reading.maxAverageKilowatts(), capacities)
-                .withMaxPower(maxPower).withMaxRegisterSpan(maxRegisterSpan);
+                .withMaxPower(maxPower).withMaxRegisterSpan(maxRegisterSpan).withMaxFutureSkew(reading.maxFutureSkew());
     }
 
     /** prefix=amount pairs; each amount a positive decimal, scaled by 10^{@code scale} to a whole number. */

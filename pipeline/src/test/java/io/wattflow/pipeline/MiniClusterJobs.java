@@ -4,7 +4,6 @@ import io.wattflow.pipeline.reading.RawReading;
 import io.wattflow.stack.PostgresServer;
 import io.wattflow.stack.testing.TestServices;
 import java.util.function.UnaryOperator;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -40,9 +39,7 @@ final class MiniClusterJobs {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(flinkConfiguration);
         env.setParallelism(2);
         MeteringJob.configure(env, config);
-        DataStream<RawReading> readings = env
-                .fromSource(MeteringJob.kafkaSource(config), WatermarkStrategy.noWatermarks(), "Kafka readings")
-                .uid("kafka-readings-source");
+        DataStream<RawReading> readings = MeteringJob.readings(env, config);
         MeteringJob.build(faults.apply(readings), config, MeteringJob.productionSinks(config));
         return env.executeAsync(name);
     }

@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -109,8 +108,7 @@ final class SavepointScenario {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(configuration);
         env.setParallelism(2);
         MeteringJob.configure(env, config);
-        DataStream<RawReading> readings = env.fromSource(MeteringJob.kafkaSource(config), WatermarkStrategy.noWatermarks(), "Kafka readings")
-                .uid("kafka-readings-source");
+        DataStream<RawReading> readings = MeteringJob.readings(env, config);
         MeteringJob.build(readings, config, MeteringJob.productionSinks(config));
         return env.executeAsync("savepoint-scenario");
     }

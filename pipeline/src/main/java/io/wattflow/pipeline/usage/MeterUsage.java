@@ -25,6 +25,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.metrics.Counter;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.FlinkRuntimeException;
@@ -34,14 +35,18 @@ import org.apache.flink.util.FlinkRuntimeException;
  * 15-minute bucket, and emits the new absolute total of every bucket a reading changed. Keyed by meter id, so one
  * shuffle serves deduplication and aggregation, and a meter's state sits together.
  *
- * <p>The clock is the largest Kafka record timestamp seen for the meter, never the wall clock or a watermark, so a
- * replay of the same log gives the same state and output.
+ * <p>The clock is the largest Kafka record timestamp seen for the meter, never the wall clock, so a replay of the same
+ * log gives the same state and output. A reading is too late when it ends more than the horizon before the meter's
+ * clock, or before the watermark (the stream's time: every partition's newest record less the horizon, see
+ * {@link io.wattflow.pipeline.reading.RecordTimeWatermarks}). The second rule lets a silent meter's state go: an
+ * event-time timer per meter fires once the watermark has passed everything its state holds, and removes it all (a
+ * register channel's last value stays until no span from it can be billed, {@code maxRegisterSpan}). Only a reading
+ * lying right at the watermark can be judged differently by two runs over the same log.
  *
  * <p>Run by {@link MeterUsageOperator}, state writes wait in memory until the checkpoint barrier (or until
  * {@code maxBufferedEntries} are waiting): a bucket that three readings change within a checkpoint is read and written
  * once, the meter's clock is written once, and the accepted reading ids go to RocksDB in one batch per meter. Nothing
- * waits across a checkpoint, so the snapshot holds exactly what writing each change at once would have left. Run by a
- * plain {@code KeyedProcessOperator}, every element's writes go to state before the next element.
+ * waits across a checkpoint, so the snapshot holds exactly what writing each change at once would have left.
  */
 public class MeterUsage extends KeyedProcessFunction<String, MeterReading, UsageBucket> {
     private static final long serialVersionUID = 1L;
@@ -57,18 +62,22 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
      */
     static final MapStateDescriptor<BucketKey, BucketTotal> BUCKET_TOTALS = new MapStateDescriptor<>("bucket-totals",
             TypeInformation.of(BucketKey.class), TypeInformation.of(BucketTotal.class));
-    /** channel -> the kind it reports (interval or register), fixed by its first accepted reading. Never cleared. */
+    /** channel -> the kind it reports (interval or register), fixed by its first accepted reading. Cleared when the meter is forgotten. */
     static final MapStateDescriptor<String, ReadingKind> CHANNEL_KINDS = new MapStateDescriptor<>("channel-kinds",
             Types.STRING, TypeInformation.of(ReadingKind.class));
     /**
      * (channel, timestamp) -> register value. Values older than clock - horizon are cleared except the newest of them,
-     * which stays as the left end of any span a late value may re-split; so a silent meter keeps its last value forever.
+     * which stays as the left end of any span a late value may re-split, and of the next span: a silent meter keeps
+     * its last value until the watermark is {@code maxRegisterSpan} past it.
      */
     static final MapStateDescriptor<RegisterKey, Long> REGISTER_VALUES = new MapStateDescriptor<>("register-values",
             TypeInformation.of(RegisterKey.class), Types.LONG);
-    /** Largest Kafka record timestamp seen for the meter. Never cleared: a silent meter keeps its clock. */
+    /** Largest Kafka record timestamp seen for the meter. Cleared when the meter is forgotten. */
     static final ValueStateDescriptor<Long> CLOCK = new ValueStateDescriptor<>("record-clock", Types.LONG);
-    /** Day of the clock at the last cleanup sweep: cleanup runs at most once per meter per day of record time. */
+    /**
+     * Day of the clock at the last cleanup sweep: cleanup runs at most once per meter per day of record time, and the
+     * meter's one expiry timer ({@link #expiryTimer}) is moved then.
+     */
     static final ValueStateDescriptor<Long> LAST_SWEEP_DAY = new ValueStateDescriptor<>("last-sweep-day", Types.LONG);
 
     private final UsageRules rules;
@@ -88,16 +97,20 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
     private transient Set<String> metersBuffering;
     /** Accepted readings and bucket totals held by the caches of {@link #metersBuffering}. */
     private transient int bufferedEntries;
-    /** Switches the keyed state to another meter; null when no operator lent one (then nothing waits). */
+    /** Switches the keyed state to another meter, lent by {@link MeterUsageOperator}. */
     private transient Consumer<String> keySwitch;
     private transient Supplier<String> currentKey;
+    /** The watermark the job had reached before it was restored (timers fired up to it): a floor of the current one. */
+    private transient long restoredWatermark;
 
     private transient Counter acceptedCount;
     private transient Counter duplicates;
     private transient Counter registerResets;
     private transient Counter registerRollovers;
     private transient Counter registerGaps;
+    private transient Counter registerGlitches;
     private transient Counter unprocessable;
+    private transient Counter metersForgotten;
 
     /**
      * @param maxBufferedEntries accepted readings and bucket totals held in memory per subtask before they are written
@@ -111,6 +124,11 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
         this.maxBufferedEntries = maxBufferedEntries;
     }
 
+    /** The watermark the restored job had reached: readings ending before it stay too late after a restart. */
+    void restoredWatermark(long watermark) {
+        this.restoredWatermark = watermark;
+    }
+
     /** Lets writes wait until {@link #writeBuffered()}: the operator switches the keyed state between meters. */
     void useKeySwitch(Consumer<String> keySwitch, Supplier<String> currentKey) {
         this.keySwitch = keySwitch;
@@ -119,6 +137,9 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
 
     @Override
     public void open(OpenContext openContext) {
+        if (keySwitch == null) {
+            throw new IllegalStateException("MeterUsage runs in a MeterUsageOperator, which lends it the key switch");
+        }
         accepted = getRuntimeContext().getMapState(ACCEPTED_READINGS);
         buckets = getRuntimeContext().getMapState(BUCKET_TOTALS);
         channelKinds = getRuntimeContext().getMapState(CHANNEL_KINDS);
@@ -128,19 +149,23 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
         caches = new HashMap<>();
         metersBuffering = new LinkedHashSet<>();
         bufferedEntries = 0;
+        restoredWatermark = Long.MIN_VALUE;
         var metrics = getRuntimeContext().getMetricGroup();
         acceptedCount = metrics.counter("readingsAccepted");
         duplicates = metrics.counter("readingsDuplicate");
         registerResets = metrics.counter("registerResets");
         registerRollovers = metrics.counter("registerRollovers");
         registerGaps = metrics.counter("registerGapsNotBilled");
+        registerGlitches = metrics.counter("registerGlitchesUndone");
         unprocessable = metrics.counter("readingsUnprocessable");
+        metersForgotten = metrics.counter("metersForgotten");
     }
 
     @Override
     public void processElement(MeterReading reading, Context context, Collector<UsageBucket> out) throws Exception {
         MeterCache cache = cache(reading.meterId);
         long now = advanceClock(cache, reading.recordTimestamp);
+        long watermark = Math.max(context.timerService().currentWatermark(), restoredWatermark);
         try {
             ReadingKind established = cache.kinds.get(reading.channel);
             if (established == null) {
@@ -151,14 +176,19 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
             }
             // Every check and every sum happens before the first change to the cache or state, so a reading that is
             // refused, or that our code fails on, leaves the meter exactly as it was.
-            Map<BucketKey, long[]> changes = isResend(cache, reading, now, established) ? null
-                    : reading.kind == ReadingKind.INTERVAL ? interval(cache, reading) : register(cache, reading);
+            List<RegisterKey> glitches = new ArrayList<>(0);
+            Map<BucketKey, long[]> changes = isResend(cache, reading, now, watermark, established) ? null
+                    : reading.kind == ReadingKind.INTERVAL ? interval(cache, reading) : register(cache, reading, glitches);
             if (changes == null) {
                 duplicates.inc();
             } else {
                 List<BucketTotal> totals = newTotals(cache, changes);
                 if (reading.kind == ReadingKind.REGISTER) {
                     registerValues.put(new RegisterKey(reading.channel, reading.startMillis), reading.energyMilliWattHours);
+                    for (RegisterKey glitch : glitches) {
+                        registerValues.remove(glitch);
+                        registerGlitches.inc();
+                    }
                 }
                 cache.accept(reading);
                 bufferedEntries++;
@@ -180,11 +210,8 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
             context.output(ParseAndValidate.REJECTED, new Rejection(reading.source, RejectionReason.UNPROCESSABLE,
                     Rejection.describe(failure)));
         }
-        sweepOncePerDay(cache, now);
-        if (keySwitch == null) {
-            writeOut(cache);
-            metersBuffering.clear();
-        } else if (bufferedEntries >= maxBufferedEntries) {
+        sweepOncePerDay(cache, now, context.timerService());
+        if (bufferedEntries >= maxBufferedEntries) {
             writeBuffered();
         }
     }
@@ -300,10 +327,16 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
     }
 
     /** True for a resend under the same readingId; throws for a reading the meter's state refuses. */
-    private boolean isResend(MeterCache cache, MeterReading reading, long now, ReadingKind established) throws Exception {
+    private boolean isResend(MeterCache cache, MeterReading reading, long now, long watermark, ReadingKind established)
+            throws Exception {
         if (reading.endMillis < now - rules.latenessHorizon().toMillis()) {
             // The parser checked the reading against its own record timestamp; this meter has seen later ones.
             throw new Rejected(RejectionReason.TOO_LATE, "the reading lies more than the lateness horizon before the meter's latest record");
+        }
+        if (reading.endMillis < watermark) {
+            // The state it could be a resend of, or overlap, may be forgotten already
+            throw new Rejected(RejectionReason.TOO_LATE, "the reading ends before the watermark "
+                    + java.time.Instant.ofEpochMilli(watermark) + " (every partition's newest record less the lateness horizon)");
         }
         if (established != null && established != reading.kind) {
             throw new Rejected(RejectionReason.KIND_CONFLICT, "channel " + reading.channel + " of this meter reports "
@@ -361,14 +394,26 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
         return changes;
     }
 
+    /** A register value of one channel at an instant. */
+    private record RegisterPoint(long timestampMillis, long value) {
+    }
+
     /**
-     * The bucket changes of a register value: the span between its neighbours (if both exist) is taken back and the
-     * spans from the earlier neighbour to it and from it to the later neighbour are added. Null for a resend. Throws
-     * for a value beyond the register's size or one the meter cannot have measured: an advance faster than the meter's
-     * maximum power, or a value outside the range of two neighbours the meter advanced between. Such a value never
-     * becomes a neighbour itself, so one glitch between two plausible values bills neither the way there nor back.
+     * The bucket changes of a register value. The chain of the channel's values around it changes: it goes in between
+     * its neighbours, and the spans of the new chain replace those of the old (a late value between two known ones
+     * takes their span back and adds the spans to and from it). Null for a resend. Throws for a value beyond the
+     * register's size or one the meter cannot have measured: an advance faster than the meter's maximum power, or a
+     * value outside the range of two neighbours the meter advanced between. Such a value never becomes a neighbour
+     * itself, so one glitch above two plausible values bills neither the way there nor back.
+     *
+     * <p>A glitch below them cannot be told from a reset until the value after it: when that value lies at least as
+     * high as the one before the drop, the meter could not have climbed to it from the drop, yet could have advanced
+     * to it from the value before, the drop was a glitch. The dropped value leaves the chain ({@code glitches}), and
+     * with it the reset (or rollover) it had billed; the value after it is accepted, not refused as an implausible
+     * advance (which would refuse every later value too, until enough time had passed). A reset the meter could
+     * plausibly have climbed back from stays a reset.
      */
-    private Map<BucketKey, long[]> register(MeterCache cache, MeterReading reading) throws Exception {
+    private Map<BucketKey, long[]> register(MeterCache cache, MeterReading reading, List<RegisterKey> glitches) throws Exception {
         long value = reading.energyMilliWattHours;
         long capacity = rules.registerCapacity(reading.meterId);
         if (capacity > 0 && value >= capacity) {
@@ -383,57 +428,105 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
             }
             throw new Rejected(RejectionReason.CONFLICTING_DUPLICATE, "a register value was already accepted for this instant");
         }
-        RegisterKey before = null;
-        RegisterKey after = null;
+        // the two nearest known instants before it ([0] nearest, [1] the one before that) and the nearest after it
+        long[] before = {Long.MIN_VALUE, Long.MIN_VALUE};
+        long after = Long.MAX_VALUE;
         for (RegisterKey known : registerValues.keys()) {
+            long t = known.timestampMillis;
             if (!known.channel.equals(reading.channel)) {
                 continue;
             }
-            if (known.timestampMillis < reading.startMillis && (before == null || known.timestampMillis > before.timestampMillis)) {
-                before = known;
-            } else if (known.timestampMillis > reading.startMillis && (after == null || known.timestampMillis < after.timestampMillis)) {
-                after = known;
+            if (t < reading.startMillis) {
+                if (t > before[0]) {
+                    before[1] = before[0];
+                    before[0] = t;
+                } else if (t > before[1]) {
+                    before[1] = t;
+                }
+            } else if (t > reading.startMillis && t < after) {
+                after = t;
             }
         }
-        Long beforeValue = before == null ? null : registerValues.get(before);
-        Long afterValue = after == null ? null : registerValues.get(after);
-        if (beforeValue != null && afterValue != null && beforeValue <= afterValue && (value < beforeValue || value > afterValue)) {
-            throw new Rejected(RejectionReason.IMPLAUSIBLE_REGISTER, "the register advanced from " + beforeValue + " to "
-                    + afterValue + " mWh around this instant; " + value + " lies outside");
+        RegisterPoint b1 = point(reading.channel, before[0]);
+        RegisterPoint b0 = point(reading.channel, before[1]);
+        RegisterPoint a1 = point(reading.channel, after);
+        RegisterPoint self = new RegisterPoint(reading.startMillis, value);
+        if (b1 != null && a1 != null && b1.value <= a1.value && (value < b1.value || value > a1.value)) {
+            throw new Rejected(RejectionReason.IMPLAUSIBLE_REGISTER, "the register advanced from " + b1.value + " to "
+                    + a1.value + " mWh around this instant; " + value + " lies outside");
         }
-        if (beforeValue != null) {
-            checkAdvance(reading.meterId, before.timestampMillis, beforeValue, reading.startMillis, value);
+        boolean b1Glitch = b0 != null && b1.value < b0.value && value >= b0.value && !plausibleAdvance(reading.meterId, b1, self)
+                && self.timestampMillis - b0.timestampMillis <= rules.maxRegisterSpan().toMillis() && plausibleAdvance(reading.meterId, b0, self);
+
+        List<RegisterPoint> oldChain = new ArrayList<>(3);
+        List<RegisterPoint> newChain = new ArrayList<>(4);
+        for (RegisterPoint known : new RegisterPoint[] {b0, b1, self, a1}) {
+            if (known == null) {
+                continue;
+            }
+            if (known != self) {
+                oldChain.add(known);
+            }
+            if (known == b1 && b1Glitch) {
+                glitches.add(new RegisterKey(reading.channel, known.timestampMillis));
+            } else {
+                newChain.add(known);
+            }
         }
-        if (afterValue != null) {
-            checkAdvance(reading.meterId, reading.startMillis, value, after.timestampMillis, afterValue);
+        int at = newChain.indexOf(self);
+        if (at > 0) {
+            checkAdvance(reading.meterId, newChain.get(at - 1), self);
         }
+        if (at < newChain.size() - 1) {
+            checkAdvance(reading.meterId, self, newChain.get(at + 1));
+        }
+        List<RegisterPoint[]> taken = spans(oldChain);
+        List<RegisterPoint[]> added = spans(newChain);
+        taken.removeIf(span -> added.removeIf(other -> other[0] == span[0] && other[1] == span[1]));
         Map<BucketKey, long[]> changes = new LinkedHashMap<>();
-        if (beforeValue != null && afterValue != null) {
-            addSpan(changes, reading.meterId, reading.channel, before.timestampMillis, beforeValue, after.timestampMillis,
-                    afterValue, capacity, -1);
+        for (RegisterPoint[] span : taken) {
+            addSpan(changes, reading.meterId, reading.channel, span[0], span[1], capacity, -1);
         }
-        if (beforeValue != null) {
-            addSpan(changes, reading.meterId, reading.channel, before.timestampMillis, beforeValue, reading.startMillis,
-                    value, capacity, +1);
-        }
-        if (afterValue != null) {
-            addSpan(changes, reading.meterId, reading.channel, reading.startMillis, value, after.timestampMillis,
-                    afterValue, capacity, +1);
+        for (RegisterPoint[] span : added) {
+            addSpan(changes, reading.meterId, reading.channel, span[0], span[1], capacity, +1);
         }
         return changes;
     }
 
+    private RegisterPoint point(String channel, long timestampMillis) throws Exception {
+        if (timestampMillis == Long.MIN_VALUE || timestampMillis == Long.MAX_VALUE) {
+            return null;
+        }
+        return new RegisterPoint(timestampMillis, registerValues.get(new RegisterKey(channel, timestampMillis)));
+    }
+
+    private static List<RegisterPoint[]> spans(List<RegisterPoint> chain) {
+        List<RegisterPoint[]> spans = new ArrayList<>(chain.size());
+        for (int i = 1; i < chain.size(); i++) {
+            spans.add(new RegisterPoint[] {chain.get(i - 1), chain.get(i)});
+        }
+        return spans;
+    }
+
+    private boolean plausibleAdvance(String meterId, RegisterPoint from, RegisterPoint to) {
+        long span = to.timestampMillis - from.timestampMillis;
+        return to.value <= from.value || span > rules.maxRegisterSpan().toMillis()
+                || to.value - from.value <= rules.maxEnergy(meterId, span);
+    }
+
     /** Refuses an advance faster than the meter's maximum power; drops (resets, rollovers) are judged by {@link RegisterSpan}. */
-    private void checkAdvance(String meterId, long from, long fromValue, long to, long toValue) throws Rejected {
-        if (toValue > fromValue && to - from <= rules.maxRegisterSpan().toMillis()
-                && toValue - fromValue > rules.maxEnergy(meterId, to - from)) {
-            throw new Rejected(RejectionReason.IMPLAUSIBLE_REGISTER, "an advance of " + (toValue - fromValue) + " mWh in "
-                    + java.time.Duration.ofMillis(to - from) + " means more than the meter's " + rules.maxPower(meterId) + " kW");
+    private void checkAdvance(String meterId, RegisterPoint from, RegisterPoint to) throws Rejected {
+        if (!plausibleAdvance(meterId, from, to)) {
+            throw new Rejected(RejectionReason.IMPLAUSIBLE_REGISTER, "an advance of " + (to.value - from.value) + " mWh in "
+                    + Duration.ofMillis(to.timestampMillis - from.timestampMillis) + " means more than the meter's "
+                    + rules.maxPower(meterId) + " kW");
         }
     }
 
-    private void addSpan(Map<BucketKey, long[]> changes, String meterId, String channel, long from, long fromValue, long to,
-                         long toValue, long capacity, int sign) {
+    private void addSpan(Map<BucketKey, long[]> changes, String meterId, String channel, RegisterPoint start, RegisterPoint end,
+                         long capacity, int sign) {
+        long from = start.timestampMillis;
+        long to = end.timestampMillis;
         if (to - from > rules.maxRegisterSpan().toMillis()) {
             // Longer than any bill should spread: not billed, the later value is a new baseline (and no record can make
             // the job split a span into more buckets than this)
@@ -442,7 +535,7 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
             }
             return;
         }
-        RegisterSpan span = RegisterSpan.between(fromValue, toValue, capacity, rules.maxEnergy(meterId, to - from));
+        RegisterSpan span = RegisterSpan.between(start.value, end.value, capacity, rules.maxEnergy(meterId, to - from));
         if (sign > 0 && span.kind() == RegisterSpan.Kind.RESET) {
             registerResets.inc();
         } else if (sign > 0 && span.kind() == RegisterSpan.Kind.ROLLOVER) {
@@ -508,16 +601,79 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
         return cache.clock;
     }
 
-    /** Sweeps state itself, so the meter's waiting writes go there first. */
-    private void sweepOncePerDay(MeterCache cache, long now) throws Exception {
+    /**
+     * Once per day of the meter's clock: sweeps what lies beyond the horizon, and moves the meter's expiry timer to
+     * the end of that day. Sweeps state itself, so the meter's waiting writes go there first.
+     */
+    private void sweepOncePerDay(MeterCache cache, long now, TimerService timers) throws Exception {
         long day = Math.floorDiv(now, DAY_MILLIS);
         if (cache.sweptDay >= day) {
             return;
         }
         writeOut(cache);
+        if (cache.sweptDay != Long.MIN_VALUE) {
+            timers.deleteEventTimeTimer(expiryTimer(cache.sweptDay));
+        }
+        timers.registerEventTimeTimer(expiryTimer(day));
         lastSweepDay.update(day);
         cache.sweptDay = day;
-        long cutoff = now - rules.latenessHorizon().toMillis();
+        sweep(now - rules.latenessHorizon().toMillis());
+    }
+
+    /**
+     * When the watermark has passed everything a meter whose clock lies in this day can hold: every reading it
+     * accepted ends before the day's end plus {@code maxFutureSkew}, so once every later reading ends after that
+     * plus the longest interval (rounded up to a bucket's end), none can repeat, overlap or share a bucket with them.
+     */
+    private long expiryTimer(long clockDay) {
+        long latestEnd = Math.addExact((clockDay + 1) * DAY_MILLIS, rules.maxFutureSkew().toMillis());
+        long bucketEnd = Math.floorDiv(latestEnd + ProRataSplit.BUCKET_MILLIS - 1, ProRataSplit.BUCKET_MILLIS) * ProRataSplit.BUCKET_MILLIS;
+        return Math.addExact(bucketEnd, rules.maxInterval().toMillis());
+    }
+
+    /**
+     * The watermark has reached {@code timestamp}: no reading ending before it will be accepted. Sweeps up to it; a
+     * meter left with nothing but its register channels' last values keeps them until no span from them can be
+     * billed, then is forgotten entirely (a reading after that starts it afresh, as a new meter).
+     */
+    @Override
+    public void onTimer(long timestamp, OnTimerContext context, Collector<UsageBucket> out) throws Exception {
+        String meterId = context.getCurrentKey();
+        MeterCache cache = cache(meterId);
+        if (cache.clock == Long.MIN_VALUE) {
+            caches.remove(meterId); // forgotten already, by an earlier timer
+            metersBuffering.remove(meterId);
+            return;
+        }
+        writeOut(cache);
+        sweep(Math.max(timestamp, cache.clock - rules.latenessHorizon().toMillis()));
+        if (!accepted.isEmpty()) {
+            return; // the meter is active again: its own expiry timer is pending
+        }
+        long newestRegisterValue = Long.MIN_VALUE;
+        for (RegisterKey key : registerValues.keys()) {
+            newestRegisterValue = Math.max(newestRegisterValue, key.timestampMillis);
+        }
+        if (newestRegisterValue != Long.MIN_VALUE) {
+            long noSpanBilled = Math.addExact(Math.addExact(newestRegisterValue, rules.maxRegisterSpan().toMillis()), 1);
+            if (timestamp < noSpanBilled) {
+                context.timerService().registerEventTimeTimer(noSpanBilled);
+                return;
+            }
+        }
+        accepted.clear();
+        buckets.clear();
+        channelKinds.clear();
+        registerValues.clear();
+        clock.clear();
+        lastSweepDay.clear();
+        caches.remove(meterId);
+        metersBuffering.remove(meterId);
+        metersForgotten.inc();
+    }
+
+    /** Removes what no reading ending at or after {@code cutoff} can repeat, overlap or re-split. */
+    private void sweep(long cutoff) throws Exception {
         removeIf(accepted, entry -> entry.getValue().endMillis < cutoff);
 
         // Per register channel: keep every value from the cutoff on, and the newest one before it.
@@ -533,11 +689,12 @@ public class MeterUsage extends KeyedProcessFunction<String, MeterReading, Usage
             oldestKept.merge(key.channel, key.timestampMillis, Math::min);
         }
 
+        // an interval reading ending at or after the cutoff starts at or after this
         long intervalBucketsBefore = cutoff - rules.maxInterval().toMillis();
         removeIf(buckets, entry -> {
             long bucketEnd = entry.getKey().bucketStartMillis + ProRataSplit.BUCKET_MILLIS;
             Long registerStart = oldestKept.get(entry.getKey().channel);
-            return registerStart != null ? bucketEnd <= registerStart : bucketEnd < intervalBucketsBefore;
+            return registerStart != null ? bucketEnd <= registerStart : bucketEnd <= intervalBucketsBefore;
         });
     }
 

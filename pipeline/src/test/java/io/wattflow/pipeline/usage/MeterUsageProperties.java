@@ -44,6 +44,7 @@ class MeterUsageProperties {
         harness.open();
         try {
             long recordClock = BASE;
+            long watermark = Long.MIN_VALUE;
             for (int i = 0; i < 1_500; i++) {
                 recordClock += random.nextInt(10) == 0 ? random.nextLong(Duration.ofDays(3).toMillis()) : random.nextLong(QUARTER);
                 MeterReading reading = reading(random, i, recordClock);
@@ -62,6 +63,11 @@ class MeterUsageProperties {
                 }
                 if (random.nextInt(50) == 0) {
                     harness.prepareSnapshotPreBarrier(i);
+                }
+                if (random.nextInt(20) == 0) {
+                    // the stream's time, at most the horizon behind the newest record: timers forget silent meters
+                    watermark = Math.max(watermark, recordClock - RULES.latenessHorizon().toMillis() - random.nextLong(Duration.ofDays(2).toMillis()));
+                    harness.processWatermark(watermark);
                 }
             }
             assertThat(rejected(harness).size()).as("the generator reaches acceptance, not only rejections").isLessThan(1_000);

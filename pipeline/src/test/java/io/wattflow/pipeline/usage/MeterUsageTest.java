@@ -16,25 +16,17 @@ import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.state.VoidNamespace;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
-import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/**
- * MeterUsage as the job runs it: writes buffered until the checkpoint barrier ({@link MeterUsageOperator}).
- * {@link MeterUsageDirectWritesTest} runs every test again with each element's writes going to state at once.
- */
+/** MeterUsage as the job runs it: writes buffered until the checkpoint barrier ({@link MeterUsageOperator}). */
 class MeterUsageTest {
     /** Registers of meters whose id starts with ROLL- wrap at 100000 kWh. */
     static final UsageRules RULES = UsageRules.of(Duration.ofDays(7), Duration.ofDays(1), 10_000, Map.of("ROLL-", 100_000_000_000L));
     private KeyedOneInputStreamOperatorTestHarness<String, MeterReading, UsageBucket> harness;
-
-    KeyedProcessOperator<String, MeterReading, UsageBucket> operator(UsageRules rules, int maxBufferedEntries) {
-        return new MeterUsageOperator(new MeterUsage(rules, maxBufferedEntries));
-    }
 
     /** On RocksDB as in the job: a heap backend hands out the stored objects themselves, which hides a missed write. */
     private KeyedOneInputStreamOperatorTestHarness<String, MeterReading, UsageBucket> newHarness(int maxBufferedEntries) throws Exception {
@@ -43,7 +35,7 @@ class MeterUsageTest {
 
     private KeyedOneInputStreamOperatorTestHarness<String, MeterReading, UsageBucket> newHarness(UsageRules rules, int maxBufferedEntries)
             throws Exception {
-        var harness = new KeyedOneInputStreamOperatorTestHarness<>(operator(rules, maxBufferedEntries), (MeterReading reading) -> reading.meterId,
+        var harness = new KeyedOneInputStreamOperatorTestHarness<>(new MeterUsageOperator(new MeterUsage(rules, maxBufferedEntries)), (MeterReading reading) -> reading.meterId,
                 Types.STRING);
         harness.setStateBackend(new EmbeddedRocksDBStateBackend());
         return harness;
@@ -152,8 +144,114 @@ class MeterUsageTest {
         assertThat(mapKeys(MeterUsage.BUCKET_TOTALS)).containsExactly(new BucketKey("import", at("2026-11-10T00:00:00Z")));
         assertThat(mapKeys(MeterUsage.CHANNEL_KINDS)).containsExactly("import");
         assertThat(mapKeys(MeterUsage.REGISTER_VALUES)).isEmpty();
-        assertThat(harness.numEventTimeTimers()).isZero();
+        // the expiry timer moved to the new day: one per meter
+        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
         assertThat(harness.numProcessingTimeTimers()).isZero();
+    }
+
+    /** Everything the meter holds in state, once the writes waiting for a checkpoint are written. */
+    private List<Object> everythingStored(String meterId) throws Exception {
+        harness.prepareSnapshotPreBarrier(0);
+        List<Object> stored = new java.util.ArrayList<>();
+        for (MapStateDescriptor<?, ?> map : List.of(MeterUsage.ACCEPTED_READINGS, MeterUsage.BUCKET_TOTALS, MeterUsage.CHANNEL_KINDS,
+                MeterUsage.REGISTER_VALUES)) {
+            stored.addAll(storedKeys(harness, meterId, map));
+        }
+        for (var value : List.of(MeterUsage.CLOCK, MeterUsage.LAST_SWEEP_DAY)) {
+            harness.getOperator().setCurrentKey(meterId);
+            Long stored1 = harness.getOperator().getKeyedStateBackend()
+                    .getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, value).value();
+            if (stored1 != null) {
+                stored.add(value.getName() + "=" + stored1);
+            }
+        }
+        return stored;
+    }
+
+    /** What reading r-1 of 11-01 00:00-00:15, recorded at 00:16, leaves in state. */
+    private static final Object[] READING_R1_STORED = {"r-1", new BucketKey("import", at("2026-11-01T00:00:00Z")), "import",
+            "record-clock=" + at("2026-11-01T00:16:00Z"), "last-sweep-day=" + at("2026-11-01T00:00:00Z") / 86_400_000L};
+
+    @Test
+    void aMeterSeenOnceIsForgottenWhenTheWatermarkHasPassedItsDayPlusTheLongestInterval() throws Exception {
+        process(reading("r-1", "2026-11-01T00:00:00Z", "2026-11-01T00:15:00Z", 700, "2026-11-01T00:16:00Z"));
+        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+
+        // Its day ends at 11-02 00:00; readings may end 5 minutes after their record (to the bucket's end: 00:15);
+        // the longest interval is a day. Only a reading ending after 11-03 00:15 can follow it then.
+        harness.processWatermark(at("2026-11-03T00:15:00Z") - 1);
+        assertThat(everythingStored("MTR-0001")).containsExactlyInAnyOrder(READING_R1_STORED);
+        harness.processWatermark(at("2026-11-03T00:15:00Z"));
+
+        assertThat(everythingStored("MTR-0001")).isEmpty();
+        assertThat(harness.numEventTimeTimers()).isZero();
+        // A resend of what was forgotten ends before the watermark: too late, not billed again
+        process(reading("r-1", "2026-11-01T00:00:00Z", "2026-11-01T00:15:00Z", 700, "2026-11-01T00:16:00Z"));
+        process(reading("r-2", "2026-11-02T00:00:00Z", "2026-11-03T00:00:00Z", 960, "2026-11-03T00:16:00Z"));
+        // the earliest a reading may end now: it cannot reach the forgotten meter's buckets
+        process(reading("r-3", "2026-11-02T00:15:00Z", "2026-11-03T00:15:00Z", 960, "2026-11-03T00:16:00Z"));
+
+        assertThat(rejectedReasons()).containsExactly("too_late", "too_late");
+        assertThat(latestTotals()).hasSize(1 + 96).containsEntry(at("2026-11-01T00:00:00Z"), 700L)
+                .containsEntry(at("2026-11-02T00:15:00Z"), 10L).containsEntry(at("2026-11-03T00:00:00Z"), 10L);
+    }
+
+    @Test
+    void aSilentRegisterMeterKeepsOnlyItsLastValueUntilNoSpanFromItCanBeBilled() throws Exception {
+        process(register("MTR-0001", "a", "2026-11-01T00:00:00Z", 1_000_000, "2026-11-01T00:01:00Z"));
+        process(register("MTR-0001", "b", "2026-11-01T00:15:00Z", 1_000_900, "2026-11-01T00:16:00Z"));
+        harness.processWatermark(at("2026-11-03T00:15:00Z"));
+
+        assertThat(everythingStored("MTR-0001")).containsExactlyInAnyOrder("import", new RegisterKey("import", at("2026-11-01T00:15:00Z")),
+                "record-clock=" + at("2026-11-01T00:16:00Z"), "last-sweep-day=" + at("2026-11-01T00:00:00Z") / 86_400_000L);
+        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+
+        // 400 days after the last value (the longest span billed) the meter is forgotten
+        harness.processWatermark(at("2026-11-01T00:15:00Z") + Duration.ofDays(400).toMillis());
+        assertThat(everythingStored("MTR-0001")).hasSize(4);
+        harness.processWatermark(at("2026-11-01T00:15:00Z") + Duration.ofDays(400).toMillis() + 1);
+        assertThat(everythingStored("MTR-0001")).isEmpty();
+        assertThat(harness.numEventTimeTimers()).isZero();
+    }
+
+    @Test
+    void aSilentRegisterMeterIsStillBilledFromItsLastValueAfterTheWatermarkPassedIt() throws Exception {
+        process(register("MTR-0001", "a", "2026-11-01T00:00:00Z", 1_000_000, "2026-11-01T00:01:00Z"));
+        process(register("MTR-0001", "b", "2026-11-01T00:15:00Z", 1_000_900, "2026-11-01T00:16:00Z"));
+        harness.processWatermark(at("2026-11-14T00:00:00Z"));
+        process(register("MTR-0001", "c", "2026-11-21T00:15:00Z", 1_000_900 + 1_920_000, "2026-11-21T00:16:00Z"));
+
+        Map<Long, Long> totals = latestTotals();
+        assertThat(totals).hasSize(1 + 20 * 96);
+        assertThat(totals.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(900L + 1_920_000L);
+        assertThat(rejectedReasons()).isEmpty();
+    }
+
+    @Test
+    void theEndOfInputIsNotTheEndOfTimeNoMeterIsForgotten() throws Exception {
+        process(reading("r-1", "2026-11-01T00:00:00Z", "2026-11-01T00:15:00Z", 700, "2026-11-01T00:16:00Z"));
+        harness.processWatermark(Long.MAX_VALUE);
+
+        assertThat(everythingStored("MTR-0001")).containsExactlyInAnyOrder(READING_R1_STORED);
+        assertThat(harness.numEventTimeTimers()).isEqualTo(1);
+    }
+
+    @Test
+    void aRestoredJobKeepsTheWatermarkItHadReachedSoAForgottenReadingStaysTooLate() throws Exception {
+        process(reading("r-1", "2026-11-01T00:00:00Z", "2026-11-01T00:15:00Z", 700, "2026-11-01T00:16:00Z"));
+        harness.processWatermark(at("2026-11-03T00:15:00Z"));
+        harness.prepareSnapshotPreBarrier(1);
+        var checkpoint = harness.snapshot(1, 1);
+        harness.close();
+
+        harness = newHarness(1_000);
+        harness.initializeState(checkpoint);
+        harness.open();
+        // The restored job has no watermark yet: without the saved one this resend would be billed a second time
+        process(reading("r-1", "2026-11-01T00:00:00Z", "2026-11-01T00:15:00Z", 700, "2026-11-01T00:16:00Z"));
+
+        assertThat(harness.extractOutputValues()).isEmpty();
+        assertThat(rejectedReasons()).containsExactly("too_late");
     }
 
     private static MeterReading register(String meter, String id, String ts, long valueMilliWattHours, String recordTime) {
@@ -233,6 +331,33 @@ class MeterUsageTest {
         assertThat(harness.extractOutputValues()).containsExactly(
                 new UsageBucket("MTR-0001", "import", at("2026-11-28T10:00:00Z"), 0, 1),
                 new UsageBucket("MTR-0001", "import", at("2026-11-28T10:15:00Z"), 600, 1));
+    }
+
+    @Test
+    void aGlitchBelowTwoPlausibleValuesIsUndoneWhenTheRegisterComesBack() throws Exception {
+        process(register("MTR-0001", "a", "2026-11-28T10:00:00Z", 50_000_000_000L, "2026-11-28T10:01:00Z"));
+        process(register("MTR-0001", "glitch", "2026-11-28T10:15:00Z", 1_000, "2026-11-28T10:16:00Z"));
+        assertThat(latestTotals()).containsExactly(Map.entry(at("2026-11-28T10:00:00Z"), 0L)); // a reset, as far as anyone can tell
+        // back at 50,000 kWh: no 10,000 kW meter climbs there from 1 Wh in 15 minutes, but it advanced 600 mWh from a
+        process(register("MTR-0001", "c", "2026-11-28T10:30:00Z", 50_000_000_600L, "2026-11-28T10:31:00Z"));
+        // the glitch again, resent and under another id
+        process(register("MTR-0001", "glitch", "2026-11-28T10:15:00Z", 1_000, "2026-11-28T10:32:00Z"));
+        process(register("MTR-0001", "glitch-2", "2026-11-28T10:15:00Z", 1_000, "2026-11-28T10:32:00Z"));
+
+        // 600 mWh from a to c, and c accepted rather than refused as a 50,000 kWh advance
+        assertThat(latestTotals()).containsExactly(Map.entry(at("2026-11-28T10:00:00Z"), 300L), Map.entry(at("2026-11-28T10:15:00Z"), 300L));
+        assertThat(rejectedReasons()).containsExactly("implausible_register");
+        assertThat(mapKeys(MeterUsage.REGISTER_VALUES)).extracting(key -> key.timestampMillis)
+                .containsExactlyInAnyOrder(at("2026-11-28T10:00:00Z"), at("2026-11-28T10:30:00Z"));
+    }
+
+    @Test
+    void aResetTheMeterCouldHaveClimbedBackFromStaysAReset() throws Exception {
+        process(register("MTR-0001", "a", "2026-11-28T10:00:00Z", 1_000_000, "2026-11-28T10:01:00Z"));
+        process(register("MTR-0001", "reset", "2026-11-28T10:15:00Z", 0, "2026-11-28T10:16:00Z"));
+        process(register("MTR-0001", "c", "2026-11-28T10:30:00Z", 1_500_000, "2026-11-28T10:31:00Z"));
+
+        assertThat(latestTotals()).containsExactly(Map.entry(at("2026-11-28T10:00:00Z"), 0L), Map.entry(at("2026-11-28T10:15:00Z"), 1_500_000L));
     }
 
     @Test
