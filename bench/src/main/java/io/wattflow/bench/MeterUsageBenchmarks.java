@@ -2,7 +2,6 @@ package io.wattflow.bench;
 
 import io.wattflow.pipeline.reading.MeterReading;
 import io.wattflow.pipeline.MeteringJob;
-import io.wattflow.pipeline.usage.MeterUsage;
 import io.wattflow.pipeline.usage.MeterUsageOperator;
 import io.wattflow.pipeline.usage.UsageBucket;
 import io.wattflow.pipeline.usage.UsageRules;
@@ -31,7 +30,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The keyed heart of the job, MeterUsage on RocksDB as on the cluster (its writes buffered up to a checkpoint barrier
+ * The keyed heart of the job, MeterUsageOperator on RocksDB as on the cluster (its writes buffered up to a checkpoint barrier
  * every 10,000 readings), one reading at a time through Flink's operator harness: a new reading (deduplication check, then the bucket totals it changes) and a resend (deduplication check
  * only). 1,000 meters, each with a day of 15-minute readings in state already.
  */
@@ -59,7 +58,7 @@ public class MeterUsageBenchmarks {
         // One slot's share of a TaskManager's managed memory, and the RocksDB options of flink-conf/config.yaml:
         // without managed memory the harness gives RocksDB a write buffer of a few hundred kilobytes.
         MockEnvironment oneSlot = new MockEnvironmentBuilder().setManagedMemorySize(SLOT_MANAGED_MEMORY_BYTES).build();
-        harness = new KeyedOneInputStreamOperatorTestHarness<>(new MeterUsageOperator(new MeterUsage(rules, MeteringJob.MAX_BUFFERED_STATE_ENTRIES)),
+        harness = new KeyedOneInputStreamOperatorTestHarness<>(new MeterUsageOperator(rules, MeteringJob.MAX_BUFFERED_STATE_ENTRIES),
                 reading -> reading.meterId, Types.STRING, oneSlot);
         harness.setStateBackend(new EmbeddedRocksDBStateBackend().configure(Configuration.fromMap(Map.of(
                 "state.backend.rocksdb.use-bloom-filter", "true",

@@ -15,7 +15,6 @@ import io.wattflow.pipeline.sink.InfluxDbSink;
 import io.wattflow.pipeline.sink.InfluxLines;
 import io.wattflow.pipeline.sink.UsageTableSink;
 import io.wattflow.pipeline.usage.LatestBucketsPerCheckpoint;
-import io.wattflow.pipeline.usage.MeterUsage;
 import io.wattflow.pipeline.usage.MeterUsageOperator;
 import io.wattflow.pipeline.usage.UsageBucket;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -38,15 +37,15 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
  *
  * <pre>
  * Kafka readings -> Parse and validate -> keyBy(meter) -> Meter usage -> Latest per checkpoint -> usage_15m (JDBC upsert)
- *                          |                                 |                              |-> InfluxDB (energy)
- *                          |                                 |                              \-> Fleet changes -> keyBy(bucket) -> Fleet totals -> InfluxDB (fleet)
+ *                          |                                 |   |                          \-> InfluxDB (energy)
+ *                          |                                 |   \-- fleet changes -> Fleet changes -> keyBy(bucket) -> Fleet totals -> InfluxDB (fleet)
  *                          \--------- rejected --------------+-> readings.dlq (exactly-once)
  * </pre>
  */
 public final class MeteringJob {
     /** Bound of the per-checkpoint pre-aggregation buffer per subtask (about 100 bytes a bucket). */
     static final int MAX_BUFFERED_BUCKETS = 200_000;
-    /** Bound of MeterUsage's state writes held until the checkpoint per subtask (about 200 bytes an entry). */
+    /** Bound of MeterUsageOperator's state writes held until the checkpoint per subtask (about 200 bytes an entry). */
     public static final int MAX_BUFFERED_STATE_ENTRIES = 100_000;
 
     private MeteringJob() {
@@ -89,7 +88,7 @@ public final class MeteringJob {
         SingleOutputStreamOperator<UsageBucket> buckets = valid
                 .keyBy(reading -> reading.meterId)
                 .transform("Deduplicate and sum per meter and bucket", TypeInformation.of(UsageBucket.class),
-                        new MeterUsageOperator(new MeterUsage(config.usageRules(), MAX_BUFFERED_STATE_ENTRIES)))
+                        new MeterUsageOperator(config.usageRules(), MAX_BUFFERED_STATE_ENTRIES))
                 .uid("meter-usage");
 
         // Only the latest total of each bucket touched since the last checkpoint goes on to the sinks.
@@ -102,7 +101,8 @@ public final class MeteringJob {
         changed.sinkTo(sinks.timeSeries()).uid("influxdb-sink").name("energy (InfluxDB)");
 
         // Fleet-wide series in two phases: changes summed per subtask, then totals keyed by channel and bucket.
-        changed.transform("Fleet changes per checkpoint", TypeInformation.of(FleetBucket.class), new FleetChanges())
+        buckets.getSideOutput(MeterUsageOperator.FLEET_CHANGES)
+                .transform("Fleet changes per checkpoint", TypeInformation.of(FleetBucket.class), new FleetChanges())
                 .uid("fleet-changes")
                 .keyBy(FleetBucket::key)
                 .process(new FleetTotals()).uid("fleet-totals").name("Fleet totals per bucket")

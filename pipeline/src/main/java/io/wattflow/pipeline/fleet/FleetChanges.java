@@ -1,6 +1,5 @@
 package io.wattflow.pipeline.fleet;
 
-import io.wattflow.pipeline.usage.UsageBucket;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
@@ -12,7 +11,7 @@ import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
  * channel and bucket, and hands the sums on just before each checkpoint barrier (so it needs no state). Without it,
  * every meter's change would travel to the one subtask that owns the bucket.
  */
-public class FleetChanges extends AbstractStreamOperator<FleetBucket> implements OneInputStreamOperator<UsageBucket, FleetBucket> {
+public class FleetChanges extends AbstractStreamOperator<FleetBucket> implements OneInputStreamOperator<FleetChange, FleetBucket> {
     private static final long serialVersionUID = 1L;
 
     private transient Map<String, FleetBucket> changes;
@@ -24,15 +23,15 @@ public class FleetChanges extends AbstractStreamOperator<FleetBucket> implements
     }
 
     @Override
-    public void processElement(StreamRecord<UsageBucket> element) {
-        UsageBucket bucket = element.getValue();
-        if (bucket.deltaMilliWattHours == 0 && bucket.newMeterBucket == 0) {
+    public void processElement(StreamRecord<FleetChange> element) {
+        FleetChange change = element.getValue();
+        if (change.energyMilliWattHours == 0 && change.newMeters == 0) {
             return;
         }
-        FleetBucket change = changes.computeIfAbsent(bucket.channel + "@" + bucket.bucketStartMillis,
-                key -> new FleetBucket(bucket.channel, bucket.bucketStartMillis, 0, 0));
-        change.energyMilliWattHours += bucket.deltaMilliWattHours;
-        change.meters += bucket.newMeterBucket;
+        FleetBucket sum = changes.computeIfAbsent(change.channel + "@" + change.bucketStartMillis,
+                key -> new FleetBucket(change.channel, change.bucketStartMillis, 0, 0));
+        sum.energyMilliWattHours += change.energyMilliWattHours;
+        sum.meters += change.newMeters;
     }
 
     @Override

@@ -46,7 +46,7 @@ public class ParseAndValidate extends ProcessFunction<RawReading, MeterReading> 
             lateness.update(Math.max(0, raw.recordTimestamp - result.reading().endMillis) / 1000);
             out.collect(result.reading());
         } else {
-            rejectedByReason.get(RejectionReason.ofCode(result.rejection().reason)).inc();
+            rejectedByReason.get(result.rejection().reason).inc();
             context.output(REJECTED, result.rejection());
         }
     }

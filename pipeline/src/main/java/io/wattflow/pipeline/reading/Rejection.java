@@ -3,7 +3,7 @@ package io.wattflow.pipeline.reading;
 /** A record the pipeline will not count, with its reason; goes to the dead-letter topic with its original bytes. */
 public class Rejection {
     public RawReading source;
-    public String reason;
+    public RejectionReason reason;
     public String detail;
 
     public Rejection() {
@@ -14,7 +14,7 @@ public class Rejection {
 
     public Rejection(RawReading source, RejectionReason reason, String detail) {
         this.source = source;
-        this.reason = reason.code();
+        this.reason = reason;
         this.detail = detail == null || detail.length() <= MAX_DETAIL_LENGTH ? detail : detail.substring(0, MAX_DETAIL_LENGTH) + "...";
     }
 
@@ -25,6 +25,6 @@ public class Rejection {
 
     @Override
     public String toString() {
-        return reason + " (" + detail + ") at " + source;
+        return reason.code() + " (" + detail + ") at " + source;
     }
 }

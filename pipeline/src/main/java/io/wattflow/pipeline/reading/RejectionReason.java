@@ -41,14 +41,4 @@ public enum RejectionReason {
     public String code() {
         return code;
     }
-
-    /** The reason of a stable code, e.g. {@code too_late}. */
-    public static RejectionReason ofCode(String code) {
-        for (RejectionReason reason : values()) {
-            if (reason.code.equals(code)) {
-                return reason;
-            }
-        }
-        throw new IllegalArgumentException("no rejection reason " + code);
-    }
 }

@@ -39,7 +39,7 @@ public class DeadLetterSerializer implements KafkaRecordSerializationSchema<Reje
                 headers.add(new RecordHeader(source.headerKeys[i], source.headerValues[i]));
             }
         }
-        headers.add(header(REASON, rejection.reason));
+        headers.add(header(REASON, rejection.reason.code()));
         headers.add(header(DETAIL, rejection.detail == null ? "" : rejection.detail));
         headers.add(header(SOURCE_TOPIC, source.topic));
         headers.add(header(SOURCE_PARTITION, Integer.toString(source.partition)));

@@ -8,8 +8,7 @@ import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 
 /**
- * Keeps only the latest absolute total of each bucket (with the sum of the changes it replaces) and hands them on
- * just before each checkpoint barrier, so
+ * Keeps only the latest absolute total of each bucket and hands them on just before each checkpoint barrier, so
  * database and InfluxDB writes grow with the distinct buckets touched per checkpoint, not with the readings.
  * The buffer is empty at every snapshot, so it needs no state: what is lost in a failure is replayed from Kafka.
  * A size bound flushes early so memory stays bounded under a burst of distinct buckets.
@@ -39,12 +38,7 @@ public class LatestBucketsPerCheckpoint extends AbstractStreamOperator<UsageBuck
     @Override
     public void processElement(StreamRecord<UsageBucket> element) {
         UsageBucket bucket = element.getValue();
-        UsageBucket previous = latest.put(new BucketId(bucket.meterId, bucket.channel, bucket.bucketStartMillis), bucket);
-        if (previous != null) {
-            // the newest absolute total wins; the changes it replaces add up
-            bucket.deltaMilliWattHours += previous.deltaMilliWattHours;
-            bucket.newMeterBucket += previous.newMeterBucket;
-        }
+        latest.put(new BucketId(bucket.meterId, bucket.channel, bucket.bucketStartMillis), bucket); // the newest total wins
         if (latest.size() >= maxBufferedBuckets) {
             flush();
         }

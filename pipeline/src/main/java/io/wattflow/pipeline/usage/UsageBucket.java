@@ -12,12 +12,6 @@ public class UsageBucket {
     public long bucketStartMillis;
     public long energyMilliWattHours;
     public int readingCount;
-    /**
-     * Change of {@code energyMilliWattHours} since the bucket's previous total was handed on, and 1 when the bucket is
-     * new for this meter: what the fleet-wide series adds up. Not part of equality (the row is the absolute total).
-     */
-    public long deltaMilliWattHours;
-    public int newMeterBucket;
 
     public UsageBucket() {
     }

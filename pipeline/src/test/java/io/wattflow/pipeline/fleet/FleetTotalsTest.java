@@ -2,7 +2,6 @@ package io.wattflow.pipeline.fleet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.wattflow.pipeline.usage.UsageBucket;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
@@ -12,16 +11,14 @@ import org.junit.jupiter.api.Test;
 
 class FleetTotalsTest {
 
-    private static UsageBucket change(String meter, long bucket, long total, long delta, int created) {
-        UsageBucket usage = new UsageBucket(meter, "import", bucket, total, 1);
-        usage.deltaMilliWattHours = delta;
-        usage.newMeterBucket = created;
-        return usage;
+    /** A change of one meter's bucket (the meter and its new total do not matter to the fleet). */
+    private static FleetChange change(String meter, long bucket, long total, long delta, int created) {
+        return new FleetChange("import", bucket, delta, created);
     }
 
     @Test
     void changesOfAllMetersAreSummedPerBucketBeforeTheBarrier() throws Exception {
-        try (var harness = new OneInputStreamOperatorTestHarness<UsageBucket, FleetBucket>(new FleetChanges())) {
+        try (var harness = new OneInputStreamOperatorTestHarness<FleetChange, FleetBucket>(new FleetChanges())) {
             harness.open();
             harness.processElement(new StreamRecord<>(change("M1", 0, 100, 100, 1)));
             harness.processElement(new StreamRecord<>(change("M2", 0, 40, 40, 1)));

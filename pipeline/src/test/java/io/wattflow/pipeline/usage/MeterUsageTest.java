@@ -22,7 +22,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** MeterUsage as the job runs it: writes buffered until the checkpoint barrier ({@link MeterUsageOperator}). */
+/** MeterUsageOperator as the job runs it: on RocksDB, writes buffered until the checkpoint barrier. */
 class MeterUsageTest {
     /** Registers of meters whose id starts with ROLL- wrap at 100000 kWh. */
     static final UsageRules RULES = UsageRules.of(Duration.ofDays(7), Duration.ofDays(1), 10_000, Map.of("ROLL-", 100_000_000_000L));
@@ -35,7 +35,7 @@ class MeterUsageTest {
 
     private KeyedOneInputStreamOperatorTestHarness<String, MeterReading, UsageBucket> newHarness(UsageRules rules, int maxBufferedEntries)
             throws Exception {
-        var harness = new KeyedOneInputStreamOperatorTestHarness<>(new MeterUsageOperator(new MeterUsage(rules, maxBufferedEntries)), (MeterReading reading) -> reading.meterId,
+        var harness = new KeyedOneInputStreamOperatorTestHarness<>(new MeterUsageOperator(rules, maxBufferedEntries), (MeterReading reading) -> reading.meterId,
                 Types.STRING);
         harness.setStateBackend(new EmbeddedRocksDBStateBackend());
         return harness;
@@ -68,7 +68,7 @@ class MeterUsageTest {
 
     private List<String> rejectedReasons() {
         var side = harness.getSideOutput(ParseAndValidate.REJECTED);
-        return side == null ? List.of() : side.stream().map(StreamRecord::getValue).map((Rejection r) -> r.reason).toList();
+        return side == null ? List.of() : side.stream().map(StreamRecord::getValue).map((Rejection r) -> r.reason.code()).toList();
     }
 
     /** The meter's keys in state once the writes waiting for a checkpoint are written, as at a barrier. */
@@ -134,16 +134,16 @@ class MeterUsageTest {
             String end = Instant.parse("2026-11-01T00:15:00Z").plus(Duration.ofMinutes(15L * i)).toString();
             process(reading("r-" + i, start, end, 100, "2026-11-01T02:00:00Z"));
         }
-        assertThat(mapKeys(MeterUsage.ACCEPTED_READINGS)).hasSize(4);
-        assertThat(mapKeys(MeterUsage.BUCKET_TOTALS)).hasSize(4);
+        assertThat(mapKeys(MeterState.ACCEPTED_READINGS)).hasSize(4);
+        assertThat(mapKeys(MeterState.BUCKET_TOTALS)).hasSize(4);
 
         // Nine days later by record time: the old readings and buckets are past horizon + max interval.
         process(reading("r-late", "2026-11-10T00:00:00Z", "2026-11-10T00:15:00Z", 100, "2026-11-10T00:20:00Z"));
 
-        assertThat(mapKeys(MeterUsage.ACCEPTED_READINGS)).containsExactly("r-late");
-        assertThat(mapKeys(MeterUsage.BUCKET_TOTALS)).containsExactly(new BucketKey("import", at("2026-11-10T00:00:00Z")));
-        assertThat(mapKeys(MeterUsage.CHANNEL_KINDS)).containsExactly("import");
-        assertThat(mapKeys(MeterUsage.REGISTER_VALUES)).isEmpty();
+        assertThat(mapKeys(MeterState.ACCEPTED_READINGS)).containsExactly("r-late");
+        assertThat(mapKeys(MeterState.BUCKET_TOTALS)).containsExactly(new BucketKey("import", at("2026-11-10T00:00:00Z")));
+        assertThat(mapKeys(MeterState.CHANNEL_KINDS)).containsExactly("import");
+        assertThat(mapKeys(MeterState.REGISTER_VALUES)).isEmpty();
         // the expiry timer moved to the new day: one per meter
         assertThat(harness.numEventTimeTimers()).isEqualTo(1);
         assertThat(harness.numProcessingTimeTimers()).isZero();
@@ -153,11 +153,11 @@ class MeterUsageTest {
     private List<Object> everythingStored(String meterId) throws Exception {
         harness.prepareSnapshotPreBarrier(0);
         List<Object> stored = new java.util.ArrayList<>();
-        for (MapStateDescriptor<?, ?> map : List.of(MeterUsage.ACCEPTED_READINGS, MeterUsage.BUCKET_TOTALS, MeterUsage.CHANNEL_KINDS,
-                MeterUsage.REGISTER_VALUES)) {
+        for (MapStateDescriptor<?, ?> map : List.of(MeterState.ACCEPTED_READINGS, MeterState.BUCKET_TOTALS, MeterState.CHANNEL_KINDS,
+                MeterState.REGISTER_VALUES)) {
             stored.addAll(storedKeys(harness, meterId, map));
         }
-        for (var value : List.of(MeterUsage.CLOCK, MeterUsage.LAST_SWEEP_DAY)) {
+        for (var value : List.of(MeterState.CLOCK, MeterState.LAST_SWEEP_DAY)) {
             harness.getOperator().setCurrentKey(meterId);
             Long stored1 = harness.getOperator().getKeyedStateBackend()
                     .getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, value).value();
@@ -347,7 +347,7 @@ class MeterUsageTest {
         // 600 mWh from a to c, and c accepted rather than refused as a 50,000 kWh advance
         assertThat(latestTotals()).containsExactly(Map.entry(at("2026-11-28T10:00:00Z"), 300L), Map.entry(at("2026-11-28T10:15:00Z"), 300L));
         assertThat(rejectedReasons()).containsExactly("implausible_register");
-        assertThat(mapKeys(MeterUsage.REGISTER_VALUES)).extracting(key -> key.timestampMillis)
+        assertThat(mapKeys(MeterState.REGISTER_VALUES)).extracting(key -> key.timestampMillis)
                 .containsExactlyInAnyOrder(at("2026-11-28T10:00:00Z"), at("2026-11-28T10:30:00Z"));
     }
 
@@ -402,9 +402,9 @@ class MeterUsageTest {
         }
         process(register("MTR-0001", "d20", "2026-11-20T00:00:00Z", 50_000, "2026-11-20T00:00:00Z"));
 
-        assertThat(mapKeys(MeterUsage.REGISTER_VALUES)).extracting(key -> key.timestampMillis)
+        assertThat(mapKeys(MeterState.REGISTER_VALUES)).extracting(key -> key.timestampMillis)
                 .containsExactlyInAnyOrder(at("2026-11-03T00:00:00Z"), at("2026-11-20T00:00:00Z"));
-        assertThat(mapKeys(MeterUsage.BUCKET_TOTALS)).allSatisfy(key -> assertThat(key.bucketStartMillis).isGreaterThanOrEqualTo(at("2026-11-03T00:00:00Z")));
+        assertThat(mapKeys(MeterState.BUCKET_TOTALS)).allSatisfy(key -> assertThat(key.bucketStartMillis).isGreaterThanOrEqualTo(at("2026-11-03T00:00:00Z")));
     }
 
     private static MeterReading ofMeter(String meterId, String id, String start, long energy) {
@@ -451,8 +451,8 @@ class MeterUsageTest {
         }
 
         // Each reading holds an accepted id and a bucket total: the first two meters filled the buffer of four.
-        assertThat(storedKeys(harness, "MTR-0001", MeterUsage.ACCEPTED_READINGS)).containsExactly("r-1");
-        assertThat(storedKeys(harness, "MTR-0002", MeterUsage.BUCKET_TOTALS)).containsExactly(new BucketKey("import", at("2026-11-28T10:00:00Z")));
+        assertThat(storedKeys(harness, "MTR-0001", MeterState.ACCEPTED_READINGS)).containsExactly("r-1");
+        assertThat(storedKeys(harness, "MTR-0002", MeterState.BUCKET_TOTALS)).containsExactly(new BucketKey("import", at("2026-11-28T10:00:00Z")));
         assertThat(harness.extractOutputValues()).extracting(bucket -> bucket.energyMilliWattHours).containsExactly(1L, 2L, 3L, 4L, 5L);
     }
 
@@ -473,7 +473,7 @@ class MeterUsageTest {
         assertThat(rejectedReasons()).containsExactly("implausible_register");
         assertThat(latestTotals()).containsExactly(Map.entry(at("2026-11-28T10:00:00Z"), 500L),
                 Map.entry(at("2026-11-28T10:15:00Z"), 250L), Map.entry(at("2026-11-28T10:30:00Z"), 250L));
-        assertThat(mapKeys(MeterUsage.REGISTER_VALUES)).extracting(key -> key.timestampMillis)
+        assertThat(mapKeys(MeterState.REGISTER_VALUES)).extracting(key -> key.timestampMillis)
                 .doesNotContain(at("2026-11-28T10:30:00Z"));
     }
 
@@ -494,7 +494,7 @@ class MeterUsageTest {
         process(register("ROLL-1", "a", "2026-11-28T10:00:00Z", 100_000_000_000L, "2026-11-28T10:01:00Z"));
 
         assertThat(rejectedReasons()).containsExactly("register_out_of_range");
-        assertThat(storedKeys(harness, "ROLL-1", MeterUsage.REGISTER_VALUES)).isEmpty();
+        assertThat(storedKeys(harness, "ROLL-1", MeterState.REGISTER_VALUES)).isEmpty();
     }
 
     @Test
@@ -545,6 +545,6 @@ class MeterUsageTest {
         assertThat(harness.getSideOutput(ParseAndValidate.REJECTED).peek().getValue().detail).startsWith("java.lang.ArithmeticException");
         assertThat(harness.extractOutputValues()).containsExactly(
                 new UsageBucket("MTR-0001", "import", at("2026-11-28T10:00:00Z"), Long.MAX_VALUE, 1));
-        assertThat(mapKeys(MeterUsage.ACCEPTED_READINGS)).containsExactly("r-1");
+        assertThat(mapKeys(MeterState.ACCEPTED_READINGS)).containsExactly("r-1");
     }
 }
