@@ -1,5 +1,8 @@
 package io.wattflow.pipeline;
 
+import io.wattflow.pipeline.fleet.FleetBucket;
+import io.wattflow.pipeline.fleet.FleetChanges;
+import io.wattflow.pipeline.fleet.FleetTotals;
 import io.wattflow.pipeline.reading.MeterReading;
 import io.wattflow.pipeline.reading.ParseAndValidate;
 import io.wattflow.pipeline.reading.RawReading;
@@ -8,15 +11,13 @@ import io.wattflow.pipeline.reading.ReadingParser;
 import io.wattflow.pipeline.reading.RecordTimeWatermarks;
 import io.wattflow.pipeline.reading.Rejection;
 import io.wattflow.pipeline.sink.DeadLetterSerializer;
-import io.wattflow.pipeline.fleet.FleetBucket;
-import io.wattflow.pipeline.fleet.FleetChanges;
-import io.wattflow.pipeline.fleet.FleetTotals;
 import io.wattflow.pipeline.sink.InfluxDbSink;
 import io.wattflow.pipeline.sink.InfluxLines;
 import io.wattflow.pipeline.sink.UsageTableSink;
 import io.wattflow.pipeline.usage.LatestBucketsPerCheckpoint;
 import io.wattflow.pipeline.usage.MeterUsageOperator;
 import io.wattflow.pipeline.usage.UsageBucket;
+import java.util.function.Function;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.PipelineOptions;
@@ -28,7 +29,6 @@ import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import java.util.function.Function;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 
 /**

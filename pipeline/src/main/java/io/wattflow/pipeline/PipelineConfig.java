@@ -2,8 +2,8 @@ package io.wattflow.pipeline;
 
 import io.wattflow.pipeline.reading.ReadingParser;
 import io.wattflow.pipeline.usage.UsageRules;
-import java.math.BigDecimal;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -1,5 +1,6 @@
 package io.wattflow.pipeline.fleet;
 
+import java.time.Instant;
 import java.util.Objects;
 
 /** Fleet-wide total of one channel and 15-minute bucket: energy of all meters and how many meters reported. */
@@ -37,6 +38,6 @@ public class FleetBucket {
 
     @Override
     public String toString() {
-        return channel + "@" + java.time.Instant.ofEpochMilli(bucketStartMillis) + "=" + energyMilliWattHours + " mWh from " + meters + " meters";
+        return channel + "@" + Instant.ofEpochMilli(bucketStartMillis) + "=" + energyMilliWattHours + " mWh from " + meters + " meters";
     }
 }

@@ -1,5 +1,6 @@
 package io.wattflow.pipeline.fleet;
 
+import java.time.Instant;
 import java.util.Objects;
 
 /**
@@ -36,6 +37,6 @@ public class FleetChange {
 
     @Override
     public String toString() {
-        return channel + "@" + java.time.Instant.ofEpochMilli(bucketStartMillis) + ": " + energyMilliWattHours + " mWh, " + newMeters + " new meters";
+        return channel + "@" + Instant.ofEpochMilli(bucketStartMillis) + ": " + energyMilliWattHours + " mWh, " + newMeters + " new meters";
     }
 }

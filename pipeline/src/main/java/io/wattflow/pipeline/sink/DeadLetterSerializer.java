@@ -1,8 +1,8 @@
 package io.wattflow.pipeline.sink;
 
+import io.wattflow.pipeline.reading.RawReading;
 import io.wattflow.pipeline.reading.Rejection;
 import java.nio.charset.StandardCharsets;
-import io.wattflow.pipeline.reading.RawReading;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;

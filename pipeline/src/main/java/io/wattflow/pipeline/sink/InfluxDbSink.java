@@ -19,6 +19,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import okhttp3.OkHttpClient;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.StatefulSinkWriter;
@@ -171,9 +172,9 @@ public class InfluxDbSink<T> implements Sink<T>, SupportsWriterState<T, PendingP
                 long started = System.nanoTime();
                 try {
                     writeSplittingRefused(batch);
-                    breaker.onSuccess(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+                    breaker.onSuccess(System.nanoTime() - started, TimeUnit.NANOSECONDS);
                 } catch (RuntimeException e) {
-                    breaker.onError(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS, e);
+                    breaker.onError(System.nanoTime() - started, TimeUnit.NANOSECONDS, e);
                     writeFailures.inc();
                     LOG.warn("InfluxDB at {} refused {} points ({}); {} points pending, breaker {}", settings.url(), batch.size(),
                             e.getMessage(), pending.size(), breaker.getState());

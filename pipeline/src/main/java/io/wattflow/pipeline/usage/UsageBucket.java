@@ -1,5 +1,6 @@
 package io.wattflow.pipeline.usage;
 
+import java.time.Instant;
 import java.util.Objects;
 
 /**
@@ -38,7 +39,7 @@ public class UsageBucket {
 
     @Override
     public String toString() {
-        return meterId + "/" + channel + "@" + java.time.Instant.ofEpochMilli(bucketStartMillis) + "=" + energyMilliWattHours
+        return meterId + "/" + channel + "@" + Instant.ofEpochMilli(bucketStartMillis) + "=" + energyMilliWattHours
                 + " mWh (" + readingCount + " readings)";
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class PendingPointsTest {
@@ -21,7 +22,7 @@ class PendingPointsTest {
 
         PendingPoints points = new PendingPoints.Serializer().deserialize(1, bytes.toByteArray());
 
-        assertThat(points.view()).containsExactly(java.util.Map.entry("energy,channel=import,meter_id=MTR-0001 1795000500000",
+        assertThat(points.view()).containsExactly(Map.entry("energy,channel=import,meter_id=MTR-0001 1795000500000",
                 "energy,channel=import,meter_id=MTR-0001 energy_mwh=1234i 1795000500000"));
     }
 

@@ -8,14 +8,18 @@ import io.wattflow.pipeline.reading.RawReading;
 import io.wattflow.pipeline.reading.Rejection;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.MapStateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.operators.testutils.MockEnvironment;
+import org.apache.flink.runtime.operators.testutils.MockEnvironmentBuilder;
 import org.apache.flink.runtime.state.VoidNamespace;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.runtime.state.VoidNamespaceSerializer;
+import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.junit.jupiter.api.AfterEach;
@@ -33,10 +37,15 @@ class MeterUsageTest {
         return newHarness(RULES, maxBufferedEntries);
     }
 
-    private KeyedOneInputStreamOperatorTestHarness<String, MeterReading, UsageBucket> newHarness(UsageRules rules, int maxBufferedEntries)
+    /**
+     * On RocksDB with a slot's share of managed memory, as in the job (without it the harness gives RocksDB a write
+     * buffer of a few hundred kilobytes, and RocksDB warns that performance will be poor).
+     */
+    static KeyedOneInputStreamOperatorTestHarness<String, MeterReading, UsageBucket> newHarness(UsageRules rules, int maxBufferedEntries)
             throws Exception {
-        var harness = new KeyedOneInputStreamOperatorTestHarness<>(new MeterUsageOperator(rules, maxBufferedEntries), (MeterReading reading) -> reading.meterId,
-                Types.STRING);
+        MockEnvironment slot = new MockEnvironmentBuilder().setManagedMemorySize(64L << 20).build();
+        var harness = new KeyedOneInputStreamOperatorTestHarness<>(new MeterUsageOperator(rules, maxBufferedEntries),
+                (MeterReading reading) -> reading.meterId, Types.STRING, slot);
         harness.setStateBackend(new EmbeddedRocksDBStateBackend());
         return harness;
     }
@@ -82,7 +91,7 @@ class MeterUsageTest {
         harness.getOperator().setCurrentKey(meterId);
         MapState<K, V> state = harness.getOperator().getKeyedStateBackend()
                 .getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, descriptor);
-        List<K> keys = new java.util.ArrayList<>();
+        List<K> keys = new ArrayList<>();
         state.keys().forEach(keys::add);
         return keys;
     }
@@ -152,7 +161,7 @@ class MeterUsageTest {
     /** Everything the meter holds in state, once the writes waiting for a checkpoint are written. */
     private List<Object> everythingStored(String meterId) throws Exception {
         harness.prepareSnapshotPreBarrier(0);
-        List<Object> stored = new java.util.ArrayList<>();
+        List<Object> stored = new ArrayList<>();
         for (MapStateDescriptor<?, ?> map : List.of(MeterState.ACCEPTED_READINGS, MeterState.BUCKET_TOTALS, MeterState.CHANNEL_KINDS,
                 MeterState.REGISTER_VALUES)) {
             stored.addAll(storedKeys(harness, meterId, map));
@@ -262,7 +271,7 @@ class MeterUsageTest {
 
     /** The latest absolute total emitted per bucket start, for one meter. */
     private Map<Long, Long> latestTotals() {
-        Map<Long, Long> totals = new java.util.TreeMap<>();
+        Map<Long, Long> totals = new TreeMap<>();
         harness.extractOutputValues().forEach(bucket -> totals.put(bucket.bucketStartMillis, bucket.energyMilliWattHours));
         return totals;
     }

@@ -14,7 +14,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * a reading and a rejection, never throws and never calls its own failure {@code unprocessable}; what it accepts lies
  * within the plausibility bounds. Seeded, so a failure names the seed and the input and is reproduced by rerunning.
  */
-class ReadingParserProperties {
+class ReadingParserPropertiesTest {
     private static final ReadingParser.ReadingRules RULES = ReadingParserTest.RULES;
     private static final long BASE = Instant.parse("2026-11-28T10:00:00Z").toEpochMilli();
     private final ReadingParser parser = new ReadingParser(RULES);

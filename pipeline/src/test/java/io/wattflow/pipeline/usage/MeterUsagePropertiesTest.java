@@ -27,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * accepted, a duplicate or rejected for a rule (never {@code unprocessable}), and every bucket total stays within what
  * the meter could have measured. Seeded: a failure names the seed and the reading.
  */
-class MeterUsageProperties {
+class MeterUsagePropertiesTest {
     private static final long BASE = Instant.parse("2026-11-28T00:00:00Z").toEpochMilli();
     private static final long QUARTER = Duration.ofMinutes(15).toMillis();
     private static final UsageRules RULES = MeterUsageTest.RULES.withMaxPower(Map.of("HH-", 50L))
@@ -38,9 +38,7 @@ class MeterUsageProperties {
     @ValueSource(longs = {11, 12, 13})
     void everyReadingIsAcceptedOrRejectedAndTotalsStayPlausible(long seed) throws Exception {
         SplittableRandom random = new SplittableRandom(seed);
-        var harness = new KeyedOneInputStreamOperatorTestHarness<>(new MeterUsageOperator(RULES, 64),
-                (MeterReading reading) -> reading.meterId, Types.STRING);
-        harness.setStateBackend(new EmbeddedRocksDBStateBackend());
+        var harness = MeterUsageTest.newHarness(RULES, 64);
         harness.open();
         try {
             long recordClock = BASE;
