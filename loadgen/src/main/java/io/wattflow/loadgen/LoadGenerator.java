@@ -108,7 +108,9 @@ public final class LoadGenerator {
         properties.put(ProducerConfig.LINGER_MS_CONFIG, 5);
         properties.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         properties.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
-        properties.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 60_000);
+        // A record waits this long for a broker that is slow (a busy machine, a leader moving) before the run fails:
+        // readings are kept, so patience costs nothing but a later answer
+        properties.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 300_000);
         ReadingGenerator generator = new ReadingGenerator(options.settings());
         AtomicReference<Exception> failure = new AtomicReference<>();
         long started = System.nanoTime();

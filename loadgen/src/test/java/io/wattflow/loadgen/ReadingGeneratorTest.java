@@ -3,6 +3,7 @@ package io.wattflow.loadgen;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -105,8 +106,8 @@ class ReadingGeneratorTest {
         assertThat(registerValues).hasSize(6);
         assertThat(billed).hasSize(5); // the first value is the baseline
         for (int k = 1; k < 6; k++) {
-            long before = new java.math.BigDecimal(registerValues.get(k - 1)).movePointRight(6).longValueExact();
-            long after = new java.math.BigDecimal(registerValues.get(k)).movePointRight(6).longValueExact();
+            long before = new BigDecimal(registerValues.get(k - 1)).movePointRight(6).longValueExact();
+            long after = new BigDecimal(registerValues.get(k)).movePointRight(6).longValueExact();
             // a reset bills zero and restarts the register at zero; otherwise the difference is billed
             assertThat(billed.get(k - 1)).isEqualTo(after == 0 ? 0 : after - before);
         }

@@ -1,5 +1,6 @@
 package io.wattflow.stack;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -36,7 +37,7 @@ public final class BillingApiServer {
         return process.isRunning();
     }
 
-    public void start(PostgresServer postgres, KafkaBroker kafka, java.nio.file.Path adminTokenFile, boolean detached) {
+    public void start(PostgresServer postgres, KafkaBroker kafka, Path adminTokenFile, boolean detached) {
         if (isRunning()) {
             return;
         }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -142,7 +143,7 @@ public final class FlinkCluster {
             Files.write(confDir().resolve("config.yaml"), lines, StandardCharsets.UTF_8);
             for (String file : List.of("log4j.properties", "log4j-cli.properties")) {
                 Files.copy(layout.flinkConfSource().resolve(file), confDir().resolve(file),
-                        java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                        StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
             throw new StackException("cannot write the Flink configuration to " + confDir() + ": " + e.getMessage(), e);

@@ -15,13 +15,14 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.config.ConfigResource;
 
 /**
  * A single-node Apache Kafka broker in KRaft mode, as its own JVM, from the jars of {@code stack/dist-kafka}.
@@ -176,11 +177,36 @@ public final class KafkaBroker {
             if (!changes.isEmpty()) {
                 admin.incrementalAlterConfigs(changes).all().get(60, TimeUnit.SECONDS);
             }
-        } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+            awaitLeaders(admin, topics.stream().map(TopicSpec::name).toList(), Duration.ofSeconds(60));
+        } catch (ExecutionException | TimeoutException e) {
             throw new StackException("cannot create Kafka topics: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StackException("interrupted while creating topics");
+        }
+    }
+
+    /**
+     * Waits until every partition of the topics has a leader. A created topic is answered before its partitions are
+     * led, and a producer that meets a partition without a leader holds its records until the leader comes or its
+     * delivery timeout ends: on a busy machine that can take long enough to fail a test or a first demo.
+     */
+    private static void awaitLeaders(Admin admin, List<String> topics, Duration timeout)
+            throws ExecutionException, InterruptedException, TimeoutException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            List<String> leaderless = new ArrayList<>();
+            for (var topic : admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+                topic.partitions().stream().filter(partition -> partition.leader() == null || partition.leader().isEmpty())
+                        .forEach(partition -> leaderless.add(topic.name() + "-" + partition.partition()));
+            }
+            if (leaderless.isEmpty()) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new StackException("Kafka partitions without a leader after " + timeout.toSeconds() + " s: " + leaderless);
+            }
+            Thread.sleep(100);
         }
     }
 

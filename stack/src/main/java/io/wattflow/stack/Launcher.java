@@ -2,6 +2,7 @@ package io.wattflow.stack;
 
 import io.wattflow.loadgen.GeneratorSettings;
 import io.wattflow.loadgen.LoadGenerator;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.math.BigDecimal;
 import java.nio.file.Files;
@@ -10,39 +11,30 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
 /** {@code bin/wattflow}: the launcher of the local stack. Every failure is one line saying what to fix. */
 public final class Launcher {
-    static final String USAGE = """
-            usage: bin/wattflow <command> [arguments]
-              up                      start the local stack (Kafka, Flink, PostgreSQL, QuestDB, billing API); safe to repeat
-              submit [--from-savepoint PATH]
-                                      submit the metering job to the stack's Flink cluster
-              demo                    up + submit + produce simulated readings + print working curl lines
-              produce [options]       produce deterministic readings (--meters --rate --duration --seed ...)
-              console-producer <args> Kafka's stock console producer against the stack's broker (--topic readings ...)
-              console-consumer <args> Kafka's stock console consumer (--topic readings.dlq --from-beginning ...)
-              check                   compare usage in PostgreSQL with the time series in QuestDB, bucket by bucket
-              status                  show each component, its PID and URL
-              env                     print KEY=value lines for scripts (API URL, admin token, addresses)
-              logs                    show where every log file is
-              flink <args>            run the Flink CLI against the stack's cluster (run -d, list, stop --savepointPath, ...)
-              down                    stop everything the stack started
-              bench [--quick]         measure throughput, latency, recovery, API and billing-run speed on a stack of
-                                      its own (docs/performance.md); writes target/bench/results.json
-              build                   rebuild the project (./mvnw -DskipTests package)
+    static final String USAGE = Commands.usage() + """
             Ports: WATTFLOW_KAFKA_PORT (19092), WATTFLOW_KAFKA_CONTROLLER_PORT (19093), WATTFLOW_PG_PORT (15432),
                    WATTFLOW_FLINK_PORT (18081), WATTFLOW_FLINK_RPC_PORT (16123),
                    WATTFLOW_QUESTDB_PORT (19000), WATTFLOW_QUESTDB_PG_PORT (18812),
                    WATTFLOW_API_PORT (18080). Data and logs: WATTFLOW_HOME (default <repo>/.wattflow).""";
+
+    /** A command the launcher runs, with its arguments; its exit status. */
+    @FunctionalInterface
+    interface Handler {
+        int run(String[] args);
+    }
 
     private final LocalStack stack;
     private final PrintStream out;
@@ -74,33 +66,35 @@ public final class Launcher {
         System.exit(exit);
     }
 
-    public int run(String command, String[] args) {
-        switch (command) {
-            case "up" -> up();
-            case "down" -> down();
-            case "status" -> status();
-            case "env" -> stack.environment().forEach((key, value) -> out.println(key + "=" + value));
-            case "logs" -> logs();
-            case "submit" -> {
-                return submit(args);
-            }
-            case "flink" -> {
-                return stack.flink().cli(List.of(args), true, null);
-            }
-            case "produce" -> produce(args);
-            case "console-producer" -> {
-                return kafkaTool("org.apache.kafka.tools.ConsoleProducer", args);
-            }
-            case "console-consumer" -> {
-                return kafkaTool("org.apache.kafka.tools.consumer.ConsoleConsumer", args);
-            }
-            case "check" -> {
-                return check();
-            }
-            case "demo" -> demo();
-            default -> throw new IllegalArgumentException("unknown command '" + command + "'; run bin/wattflow help for the list");
-        }
+    /** What each command of commands.tsv that runs in the launcher does. */
+    Map<String, Handler> handlers() {
+        Map<String, Handler> handlers = new LinkedHashMap<>();
+        handlers.put("up", args -> done(this::up));
+        handlers.put("down", args -> done(this::down));
+        handlers.put("status", args -> done(this::status));
+        handlers.put("env", args -> done(() -> stack.environment().forEach((key, value) -> out.println(key + "=" + value))));
+        handlers.put("logs", args -> done(this::logs));
+        handlers.put("submit", this::submit);
+        handlers.put("flink", args -> stack.flink().cli(List.of(args), true, null));
+        handlers.put("produce", args -> done(() -> produce(args)));
+        handlers.put("console-producer", args -> kafkaTool("org.apache.kafka.tools.ConsoleProducer", args));
+        handlers.put("console-consumer", args -> kafkaTool("org.apache.kafka.tools.consumer.ConsoleConsumer", args));
+        handlers.put("check", args -> check());
+        handlers.put("demo", args -> done(this::demo));
+        return handlers;
+    }
+
+    private static int done(Runnable command) {
+        command.run();
         return 0;
+    }
+
+    public int run(String command, String[] args) {
+        Handler handler = handlers().get(command);
+        if (handler == null) {
+            throw new IllegalArgumentException("unknown command '" + command + "'; run bin/wattflow help for the list");
+        }
+        return handler.run(args);
     }
 
     void up() {
@@ -139,7 +133,7 @@ public final class Launcher {
         if (Files.isDirectory(stack.layout().logDir())) {
             try (Stream<Path> files = Files.list(stack.layout().logDir())) {
                 files.sorted().forEach(file -> out.println("  " + file));
-            } catch (java.io.IOException e) {
+            } catch (IOException e) {
                 throw new StackException("cannot list " + stack.layout().logDir() + ": " + e.getMessage(), e);
             }
         }
@@ -203,7 +197,7 @@ public final class Launcher {
         command.addAll(List.of(args));
         try {
             return new ProcessBuilder(command).inheritIO().start().waitFor();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new StackException("cannot run " + mainClass + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -278,8 +272,8 @@ public final class Launcher {
                  PreparedStatement statement = connection.prepareStatement(sql)) {
                 statement.setString(1, GeneratorSettings.meterId(0));
                 statement.setString(2, GeneratorSettings.meterId(settings.meters() - 1));
-                statement.setTimestamp(3, java.sql.Timestamp.from(settings.start()));
-                statement.setTimestamp(4, java.sql.Timestamp.from(settings.end()));
+                statement.setTimestamp(3, Timestamp.from(settings.start()));
+                statement.setTimestamp(4, Timestamp.from(settings.end()));
                 ResultSet rows = statement.executeQuery();
                 rows.next();
                 seen = rows.getLong(1);

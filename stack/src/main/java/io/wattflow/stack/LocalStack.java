@@ -1,5 +1,7 @@
 package io.wattflow.stack;
 
+import java.io.PrintStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -58,7 +60,7 @@ public final class LocalStack {
         return api;
     }
 
-    public void up(java.io.PrintStream out) {
+    public void up(PrintStream out) {
         step(out, "PostgreSQL", postgres.isRunning(), postgres::start);
         step(out, "Kafka", kafka.isRunning(), () -> kafka.start(detached));
         kafka.createTopics(KafkaBroker.wattflowTopics());
@@ -71,7 +73,7 @@ public final class LocalStack {
         });
     }
 
-    private static void step(java.io.PrintStream out, String name, boolean running, Runnable start) {
+    private static void step(PrintStream out, String name, boolean running, Runnable start) {
         if (running) {
             out.println("  " + name + ": already running");
             return;
@@ -91,19 +93,19 @@ public final class LocalStack {
     /** Stops everything this stack started, in reverse order, each by its recorded PID. */
     public List<String> down() {
         List<String> stopped = new ArrayList<>();
-        if (api.process().stop(java.time.Duration.ofSeconds(15))) {
+        if (api.process().stop(Duration.ofSeconds(15))) {
             stopped.add("billing API");
         }
         List<ManagedProcess> flinkProcesses = flink.processes();
         for (int i = flinkProcesses.size() - 1; i >= 0; i--) {
-            if (flinkProcesses.get(i).stop(java.time.Duration.ofSeconds(20))) {
+            if (flinkProcesses.get(i).stop(Duration.ofSeconds(20))) {
                 stopped.add(flinkProcesses.get(i).name());
             }
         }
-        if (questDb.process().stop(java.time.Duration.ofSeconds(20))) {
+        if (questDb.process().stop(Duration.ofSeconds(20))) {
             stopped.add("QuestDB");
         }
-        if (kafka.process().stop(java.time.Duration.ofSeconds(30))) {
+        if (kafka.process().stop(Duration.ofSeconds(30))) {
             stopped.add("Kafka");
         }
         if (postgres.isRunning()) {

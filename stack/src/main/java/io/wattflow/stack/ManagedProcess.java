@@ -1,5 +1,6 @@
 package io.wattflow.stack;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -64,7 +66,7 @@ public final class ManagedProcess {
                     .directory(workDir.toFile())
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             builder.environment().putAll(environment);
             Process process = builder.start();
             Files.writeString(pidFile, Long.toString(process.pid()), StandardCharsets.UTF_8);
@@ -107,11 +109,11 @@ public final class ManagedProcess {
         process.ifPresent(handle -> {
             handle.destroy();
             try {
-                handle.onExit().get(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                handle.onExit().get(grace.toMillis(), TimeUnit.MILLISECONDS);
             } catch (Exception timeoutOrInterrupt) {
                 handle.destroyForcibly();
                 try {
-                    handle.onExit().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                    handle.onExit().get(10, TimeUnit.SECONDS);
                 } catch (Exception ignored) {
                     // the kernel reaps it; nothing more to do here
                 }

@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.UserPrincipal;
 import java.sql.Connection;
-import org.postgresql.PGConnection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
 import org.flywaydb.core.Flyway;
+import org.postgresql.PGConnection;
 
 /**
  * A PostgreSQL instance owned by the stack: its own data directory and port, created with the machine's
@@ -281,8 +282,8 @@ public final class PostgresServer {
     private static void makeTraversable(Path dir) throws IOException {
         for (Path p = dir.getParent(); p != null; p = p.getParent()) {
             var permissions = Files.getPosixFilePermissions(p);
-            if (!permissions.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) {
-                permissions.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE);
+            if (!permissions.contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                permissions.add(PosixFilePermission.OTHERS_EXECUTE);
                 Files.setPosixFilePermissions(p, permissions);
             }
         }
