@@ -1,7 +1,7 @@
 package io.wattflow.bench;
 
-import io.wattflow.pipeline.reading.MeterReading;
 import io.wattflow.pipeline.MeteringJob;
+import io.wattflow.pipeline.reading.MeterReading;
 import io.wattflow.pipeline.usage.MeterUsageOperator;
 import io.wattflow.pipeline.usage.UsageBucket;
 import io.wattflow.pipeline.usage.UsageRules;

@@ -22,6 +22,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -148,7 +149,7 @@ class AccessIT {
     void aTokenOverItsRateLimitGets429WithRetryAfter() throws Exception {
         String token = issue("{\"role\":\"operator\"}").get("token").asText();
         // 100 requests at once: far more than 30 in one second, however slow the machine
-        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
+        List<CompletableFuture<HttpResponse<String>>> pending = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             pending.add(HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + app.port() + "/api/v1/customers/C-A"))
                     .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString()));

@@ -7,6 +7,8 @@ import io.wattflow.stack.Secrets;
 import io.wattflow.stack.testing.TestServices;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.Set;
 import java.util.function.Function;
 import javax.sql.DataSource;
 
@@ -42,7 +44,7 @@ final class ApiFixture implements AutoCloseable {
     static ApiFixture start(String database, Function<DataSource, BillingApi.Dependencies> dependencies, int tokenLookupsPerAddress) {
         PostgresServer postgres = TestServices.shared().postgres();
         ApiConfig config = new ApiConfig("127.0.0.1", 0, postgres.jdbcUrl(database), PostgresServer.API_ROLE,
-                postgres.rolePassword(PostgresServer.API_ROLE), 4, java.time.Duration.ZERO, tokenLookupsPerAddress, java.util.Set.of());
+                postgres.rolePassword(PostgresServer.API_ROLE), 4, Duration.ZERO, tokenLookupsPerAddress, Set.of(), ApiConfig.Service.DEFAULTS);
         HikariDataSource dataSource = BillingApiMain.dataSource(config);
         Javalin app = BillingApi.create(config, dependencies.apply(dataSource)).start();
         return new ApiFixture(database, config, dataSource, app);

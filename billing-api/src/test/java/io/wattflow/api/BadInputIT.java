@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.sql.Connection;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -83,7 +84,7 @@ class BadInputIT {
         assertThat(response.body()).doesNotContain("Exception").doesNotContain("\tat ");
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
     void requestsWithDatesTheDatabaseCannotStoreNeverMakeTheApiUnavailableForOthers() throws Exception {
         // Given a caller who sends far-future ranges again and again
         for (int i = 0; i < 8; i++) {

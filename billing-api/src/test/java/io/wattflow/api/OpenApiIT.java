@@ -11,15 +11,20 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -112,14 +117,14 @@ class OpenApiIT {
         // docs/billing-api.md: every route in its tables names the registered roles (path parameters compared by place)
         Map<String, List<String>> byShape = new TreeMap<>();
         registered.forEach((route, roles) -> byShape.put(route.replaceAll("\\{[^}]+}", "{}"), roles));
-        java.nio.file.Path guide = java.nio.file.Path.of(System.getProperty("wattflow.repo"), "docs", "billing-api.md");
-        java.util.regex.Pattern row = java.util.regex.Pattern.compile("^\\| `(GET|POST|PUT|PATCH|DELETE) ([^`?]+)[^`]*` \\| ([^|(]+)");
+        Path guide = Path.of(System.getProperty("wattflow.repo"), "docs", "billing-api.md");
+        Pattern row = Pattern.compile("^\\| `(GET|POST|PUT|PATCH|DELETE) ([^`?]+)[^`]*` \\| ([^|(]+)");
         int rows = 0;
-        for (String line : java.nio.file.Files.readAllLines(guide)) {
-            java.util.regex.Matcher matcher = row.matcher(line);
+        for (String line : Files.readAllLines(guide)) {
+            Matcher matcher = row.matcher(line);
             if (matcher.find()) {
                 String route = matcher.group(1) + " " + matcher.group(2).replaceAll("\\{[^}]+}", "{}");
-                List<String> roles = java.util.Arrays.stream(matcher.group(3).split(","))
+                List<String> roles = Arrays.stream(matcher.group(3).split(","))
                         .map(role -> role.trim().split(" ")[0]).filter(role -> !role.isEmpty()).sorted().toList();
                 assertThat(roles).as(line).isEqualTo(byShape.get(route));
                 rows++;

@@ -8,7 +8,9 @@ import io.wattflow.loadgen.GeneratorSettings;
 import io.wattflow.loadgen.LoadGenerator;
 import io.wattflow.loadgen.ReadingGenerator;
 import io.wattflow.stack.testing.TopicContents;
+import java.net.URI;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -151,7 +153,7 @@ class ChaosIT {
         String output = stack.ok("flink", "stop", "--savepointPath", stack.home.resolve("flink/savepoints").toString(), jobId);
         Matcher savepoint = SAVEPOINT.matcher(output);
         assertThat(savepoint.find()).as(output).isTrue();
-        assertThat(Files.exists(java.nio.file.Path.of(java.net.URI.create(savepoint.group(1))))).isTrue();
+        assertThat(Files.exists(Path.of(URI.create(savepoint.group(1))))).isTrue();
         return savepoint.group(1);
     }
 

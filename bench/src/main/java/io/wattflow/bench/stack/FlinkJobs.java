@@ -1,6 +1,7 @@
 package io.wattflow.bench.stack;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.wattflow.stack.FlinkCluster;
 import io.wattflow.stack.LocalStack;
 import io.wattflow.stack.ManagedProcess;
 import java.net.http.HttpRequest;
@@ -33,7 +34,7 @@ final class FlinkJobs {
      * connectors again; seven submissions filled a TaskManager's 160 MB) is not carried along.
      */
     void freshTaskManagers() {
-        for (int i = 1; i <= io.wattflow.stack.FlinkCluster.TASK_MANAGERS; i++) {
+        for (int i = 1; i <= FlinkCluster.TASK_MANAGERS; i++) {
             stack.flink().taskManager(i).stop(Duration.ofSeconds(20));
         }
         await(() -> stack.flink().registeredTaskManagers() == 0, Duration.ofSeconds(60), "the JobManager to see the TaskManagers go");

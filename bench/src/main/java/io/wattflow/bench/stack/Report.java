@@ -1,5 +1,6 @@
 package io.wattflow.bench.stack;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -94,9 +95,9 @@ final class Report {
         if (!Files.exists(file)) {
             return carried;
         }
-        com.fasterxml.jackson.databind.JsonNode earlier = new ObjectMapper().readTree(file.toFile());
+        JsonNode earlier = new ObjectMapper().readTree(file.toFile());
         for (Key key : KEYS) {
-            com.fasterxml.jackson.databind.JsonNode figure = earlier.path(key.name());
+            JsonNode figure = earlier.path(key.name());
             if (!figures.containsKey(key.name()) && figure.path("median").isNumber()) {
                 figures.put(key.name(), new Figure(figure.get("median").asDouble(), figure.get("min").asDouble(),
                         figure.get("max").asDouble(), 0, null));

@@ -6,8 +6,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,7 +24,7 @@ class ReportTest {
         report.writeJson(file);
 
         JsonNode json = new ObjectMapper().readTree(Files.readString(file));
-        List<String> keys = new java.util.ArrayList<>();
+        List<String> keys = new ArrayList<>();
         json.fieldNames().forEachRemaining(keys::add);
         assertThat(keys).containsExactly("ceiling_readings_per_s", "pipeline_readings_per_s", "pipeline_ratio", "discard_readings_per_s",
                 "discard_ratio", "latency_p50_ms", "latency_p99_ms", "checkpoint_interval_ms", "recovery_running_s", "recovery_caught_up_s",
@@ -76,9 +78,9 @@ class ReportTest {
         assertThat(StackBench.parse(new String[] {"--runs", "5"}).runs()).isEqualTo(5);
         assertThat(StackBench.parse(new String[] {"--backlog", "2_000_000"}).backlogReadings()).isEqualTo(2_000_000);
         assertThat(StackBench.groups(new String[] {"--only", "api,state"})).containsExactlyInAnyOrder("api", "state");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StackBench.groups(new String[] {"--only", "speed"}))
+        Assertions.assertThatThrownBy(() -> StackBench.groups(new String[] {"--only", "speed"}))
                 .hasMessageContaining("unknown group 'speed'");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> StackBench.parse(new String[] {"--fast"}))
+        Assertions.assertThatThrownBy(() -> StackBench.parse(new String[] {"--fast"}))
                 .hasMessageContaining("unknown option '--fast'");
     }
 }

@@ -22,8 +22,16 @@ public record Principal(UUID tokenId, Role role, String customerId) {
 
     /** A customer token sees only its own customer; anything else is "not found", never "forbidden" (no probing). */
     public void requireAccessTo(String customerId) {
+        requireAccessTo(customerId, "no customer '" + customerId + "'");
+    }
+
+    /**
+     * The same for an object that belongs to a customer (an invoice): {@code notFound} names the object asked for.
+     * (A meter is the customer's for the spans it was assigned to them: see {@code CustomerService.spansOf}.)
+     */
+    public void requireAccessTo(String customerId, String notFound) {
         if (role == Role.CUSTOMER && !customerId.equals(this.customerId)) {
-            throw ApiProblem.notFound("no customer '" + customerId + "'");
+            throw ApiProblem.notFound(notFound);
         }
     }
 }

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Prices one customer's calendar month in the customer's time zone: every 15-minute bucket of usage at the
@@ -187,7 +188,7 @@ public final class BillCalculator {
         Set<Currency> currencies = new HashSet<>();
         links.forEach(link -> currencies.add(link.tariff().currency()));
         if (currencies.size() > 1) {
-            throw new NotBillable("the customer's tariffs in the period are in more than one currency: " + new java.util.TreeSet<>(
+            throw new NotBillable("the customer's tariffs in the period are in more than one currency: " + new TreeSet<>(
                     currencies.stream().map(Currency::getCurrencyCode).toList()));
         }
         return currencies.isEmpty() ? Currency.getInstance("EUR") : currencies.iterator().next();

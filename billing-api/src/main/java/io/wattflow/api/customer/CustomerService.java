@@ -13,6 +13,7 @@ import java.time.YearMonth;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -61,13 +62,13 @@ public final class CustomerService {
                 links.add(Map.of("validFrom", link.validFrom().toString(), "tariffId", link.tariffId())));
         List<Map<String, Object>> meters = new ArrayList<>();
         customers.assignments(customer.id()).forEach(span -> {
-            Map<String, Object> meter = new java.util.LinkedHashMap<>();
+            Map<String, Object> meter = new LinkedHashMap<>();
             meter.put("meterId", span.meterId());
             meter.put("validFrom", span.from().toString());
             meter.put("validTo", span.to() == null ? null : span.to().toString());
             meters.add(meter);
         });
-        Map<String, Object> view = new java.util.LinkedHashMap<>();
+        Map<String, Object> view = new LinkedHashMap<>();
         view.put("id", customer.id());
         view.put("name", customer.name());
         view.put("timezone", customer.timezone());
@@ -107,7 +108,7 @@ public final class CustomerService {
             customer(request.customerId());
         }
         customers.assign(meterId, request.customerId(), validFrom);
-        Map<String, Object> view = new java.util.LinkedHashMap<>();
+        Map<String, Object> view = new LinkedHashMap<>();
         view.put("meterId", meterId);
         view.put("customerId", request.customerId());
         view.put("validFrom", validFrom.toString());

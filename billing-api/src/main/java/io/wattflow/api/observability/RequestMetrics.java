@@ -4,6 +4,7 @@ import io.javalin.http.Context;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.slf4j.MDC;
 
@@ -42,7 +43,7 @@ public final class RequestMetrics {
                     .tag("route", route).tag("method", ctx.method().name()).tag("status", Integer.toString(ctx.statusCode()))
                     .publishPercentileHistogram()
                     .register(registry)
-                    .record(System.nanoTime() - started, java.util.concurrent.TimeUnit.NANOSECONDS);
+                    .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         }
         MDC.remove("requestId");
     }

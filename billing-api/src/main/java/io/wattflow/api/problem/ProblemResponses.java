@@ -3,9 +3,9 @@ package io.wattflow.api.problem;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
+import io.wattflow.api.resilience.DatabaseGuard;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import io.wattflow.api.resilience.DatabaseGuard;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -3,6 +3,7 @@ package io.wattflow.api.report;
 import io.wattflow.api.billing.Bill;
 import io.wattflow.api.customer.CustomerService;
 import io.wattflow.api.problem.ApiProblem;
+import io.wattflow.api.run.Pages;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -36,8 +37,8 @@ public final class ConsumptionReport {
         if (period == null) {
             throw ApiProblem.invalidParameter("period is required, e.g. period=2026-11");
         }
-        int limit = io.wattflow.api.run.Pages.limit(limitText);
-        int offset = io.wattflow.api.run.Pages.offset(offsetText);
+        int limit = Pages.limit(limitText);
+        int offset = Pages.offset(offsetText);
         String grouping = groupBy == null ? "customer" : groupBy;
         return switch (grouping) {
             case "customer" -> byCustomer(period, limit, offset);

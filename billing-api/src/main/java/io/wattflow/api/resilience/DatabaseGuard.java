@@ -6,9 +6,12 @@ import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientConnectionException;
+import java.sql.SQLTransientException;
 import java.time.Duration;
 import java.util.function.Supplier;
 
@@ -38,6 +41,19 @@ public final class DatabaseGuard {
             .retryOnException(DatabaseGuard::isTransient)
             .build());
 
+    /** A guard whose state is not published (tests). */
+    public DatabaseGuard() {
+    }
+
+    /** A guard that publishes its state as {@code wattflow_database_breaker_state}. */
+    public DatabaseGuard(MeterRegistry metrics) {
+        Gauge.builder("wattflow_database_breaker_state", this, guard -> switch (guard.state()) {
+            case CLOSED -> 0;
+            case HALF_OPEN -> 1;
+            default -> 2;
+        }).description("circuit breaker around PostgreSQL: 0 closed, 1 half-open, 2 open").register(metrics);
+    }
+
     public <T> T call(Supplier<T> query) {
         return Retry.decorateSupplier(retry, CircuitBreaker.decorateSupplier(breaker, query)).get();
     }
@@ -47,7 +63,7 @@ public final class DatabaseGuard {
             if (cause instanceof CallNotPermittedException) {
                 return false;
             }
-            if (cause instanceof java.sql.SQLTransientException) {
+            if (cause instanceof SQLTransientException) {
                 return true;
             }
             if (cause instanceof SQLException sql && sql.getSQLState() != null

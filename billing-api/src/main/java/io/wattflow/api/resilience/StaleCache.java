@@ -4,7 +4,10 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import java.util.function.ToIntBiFunction;
 import java.util.function.ToIntFunction;
 
 /**
@@ -21,7 +24,7 @@ public final class StaleCache<V> {
     private final Duration maxAge;
     private final long freshForNanos;
     private final Cache<String, Entry<V>> entries;
-    private final java.util.Set<String> refreshing = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> refreshing = ConcurrentHashMap.newKeySet();
 
     private record Entry<V>(V value, long storedAtNanos) {
     }
@@ -48,7 +51,7 @@ public final class StaleCache<V> {
         this(maxBytes, maxAge, freshFor, (key, value) -> bytesOf.applyAsInt(value) + 2 * key.length() + 64); // + key and entry
     }
 
-    private StaleCache(long maxWeight, Duration maxAge, Duration freshFor, java.util.function.ToIntBiFunction<String, V> weightOf) {
+    private StaleCache(long maxWeight, Duration maxAge, Duration freshFor, ToIntBiFunction<String, V> weightOf) {
         this.maxAge = maxAge;
         this.freshForNanos = freshFor.toNanos();
         this.entries = Caffeine.newBuilder()

@@ -14,7 +14,7 @@ import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
 
-/** SQL of billing runs, invoices and the outbox, in one place. */
+/** SQL of billing runs and of their customers' states, in one place (invoices: {@link InvoiceRepository}). */
 public final class BillingRunRepository {
     private final DataSource dataSource;
 
@@ -26,7 +26,7 @@ public final class BillingRunRepository {
         return dataSource;
     }
 
-    public record Run(UUID id, String period, String status, BigDecimal completenessThreshold, String currency) {
+    public record Run(UUID id, String period, RunStatus status, BigDecimal completenessThreshold, String currency) {
     }
 
     /** Who asked for a change of a run: the token's id and role. */
@@ -69,7 +69,7 @@ public final class BillingRunRepository {
                 event.put("forced", forced);
                 outbox.write(connection, period, event);
                 connection.commit();
-                return Optional.of(new Run(id, period, "running", threshold, currency));
+                return Optional.of(new Run(id, period, RunStatus.RUNNING, threshold, currency));
             } catch (SQLException e) {
                 connection.rollback();
                 throw e;
@@ -128,7 +128,7 @@ public final class BillingRunRepository {
 
     private static Run run(ResultSet rows) throws SQLException {
         String currency = rows.getString(5);
-        return new Run(rows.getObject(1, UUID.class), rows.getString(2), rows.getString(3), rows.getBigDecimal(4),
+        return new Run(rows.getObject(1, UUID.class), rows.getString(2), RunStatus.of(rows.getString(3)), rows.getBigDecimal(4),
                 currency == null ? null : currency.trim());
     }
 
@@ -158,11 +158,11 @@ public final class BillingRunRepository {
     }
 
     /** Customers of the run in the given state. */
-    public List<String> customers(UUID runId, String state) {
+    public List<String> customers(UUID runId, CustomerState state) {
         try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(
                 "SELECT customer_id FROM billing_run_customer WHERE run_id = ? AND state = ? ORDER BY customer_id")) {
             statement.setObject(1, runId);
-            statement.setString(2, state);
+            statement.setString(2, state.code());
             List<String> customers = new ArrayList<>();
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
@@ -175,19 +175,18 @@ public final class BillingRunRepository {
         }
     }
 
-    public void finish(UUID runId, String from, String to) {
+    public void finish(UUID runId, RunStatus from, RunStatus to) {
         try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(
                 "UPDATE billing_run SET status = ?, finished_at = now(), lease_owner = NULL, lease_until = NULL WHERE id = ? AND status = ?")) {
-            statement.setString(1, to);
+            statement.setString(1, to.code());
             statement.setObject(2, runId);
-            statement.setString(3, from);
+            statement.setString(3, from.code());
             statement.executeUpdate();
         } catch (SQLException e) {
             throw new IllegalStateException("finishing the billing run failed: " + e.getMessage(), e);
         }
     }
 
-    /** running or completed -> cancelling; false when the run is in neither state. */
     /** Marks the run for cancellation and writes {@code billing-run.cancel-requested} naming who asked; false when it cannot be. */
     public boolean requestCancel(UUID runId, Actor cancelledBy, Outbox outbox) {
         try (Connection connection = dataSource.getConnection()) {
@@ -227,7 +226,7 @@ public final class BillingRunRepository {
         Map<String, Object> view = new LinkedHashMap<>();
         view.put("id", run.id().toString());
         view.put("period", run.period());
-        view.put("status", run.status());
+        view.put("status", run.status().code());
         view.put("completenessThreshold", run.completenessThreshold());
         view.put("currency", run.currency());
         Map<String, Integer> counts = new LinkedHashMap<>();
@@ -291,65 +290,30 @@ public final class BillingRunRepository {
         return view;
     }
 
-    /** Documents of the customer's invoices for periods before this one that no credit note cancels, oldest first. */
-    public List<String> standingInvoiceDocuments(String customerId, String beforePeriod) {
-        String sql = """
-                SELECT document::text FROM invoice i
-                 WHERE customer_id = ? AND kind = 'invoice' AND period < ?
-                   AND NOT EXISTS (SELECT 1 FROM invoice c WHERE c.credits_invoice_id = i.id)
-                 ORDER BY series, number
-                """;
-        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setString(1, customerId);
-            statement.setString(2, beforePeriod);
-            List<String> documents = new ArrayList<>();
+    /** The customer's state in the run, locked until the transaction ends; null when the run has no such customer. */
+    public CustomerState lockCustomer(Connection connection, UUID runId, String customerId) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "SELECT state FROM billing_run_customer WHERE run_id = ? AND customer_id = ? FOR UPDATE")) {
+            statement.setObject(1, runId);
+            statement.setString(2, customerId);
             try (ResultSet rows = statement.executeQuery()) {
-                while (rows.next()) {
-                    documents.add(rows.getString(1));
-                }
+                return rows.next() ? CustomerState.of(rows.getString(1)) : null;
             }
-            return documents;
-        } catch (SQLException e) {
-            throw new IllegalStateException("earlier invoices query failed: " + e.getMessage(), e);
         }
     }
 
-    /** An invoice or credit note with its document (lines, taxes, completeness). */
-    public Optional<Map<String, Object>> invoice(UUID id) {
-        String sql = """
-                SELECT id, series, number, kind, customer_id, period, run_id, credits_invoice_id, currency, subtotal, tax, total,
-                       document::text, issued_at
-                  FROM invoice WHERE id = ?
-                """;
-        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setObject(1, id);
-            try (ResultSet rows = statement.executeQuery()) {
-                if (!rows.next()) {
-                    return Optional.empty();
-                }
-                Map<String, Object> invoice = new LinkedHashMap<>();
-                invoice.put("id", rows.getObject(1).toString());
-                invoice.put("number", InvoiceNumbers.format(rows.getString(2), rows.getLong(3)));
-                invoice.put("kind", rows.getString(4));
-                invoice.put("customerId", rows.getString(5));
-                invoice.put("period", rows.getString(6));
-                invoice.put("runId", rows.getObject(7).toString());
-                invoice.put("creditsInvoiceId", rows.getObject(8) == null ? null : rows.getObject(8).toString());
-                invoice.put("currency", rows.getString(9).trim());
-                invoice.put("subtotal", rows.getBigDecimal(10));
-                invoice.put("tax", rows.getBigDecimal(11));
-                invoice.put("total", rows.getBigDecimal(12));
-                invoice.put("document", new RawJson(rows.getString(13)));
-                invoice.put("issuedAt", rows.getTimestamp(14).toInstant().toString());
-                return Optional.of(invoice);
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("invoice lookup failed: " + e.getMessage(), e);
+    /** Moves the customer to {@code state}, in the caller's transaction; {@code invoiceId} null keeps the one it has. */
+    public void setCustomerState(Connection connection, UUID runId, String customerId, CustomerState state, UUID invoiceId, String detail)
+            throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "UPDATE billing_run_customer SET state = ?, invoice_id = coalesce(?, invoice_id), detail = ? WHERE run_id = ? AND customer_id = ?")) {
+            statement.setString(1, state.code());
+            statement.setObject(2, invoiceId);
+            statement.setString(3, detail);
+            statement.setObject(4, runId);
+            statement.setString(5, customerId);
+            statement.executeUpdate();
         }
-    }
-
-    /** JSON stored as text, written into a response as it is. */
-    public record RawJson(@com.fasterxml.jackson.annotation.JsonRawValue @com.fasterxml.jackson.annotation.JsonValue String json) {
     }
 
     /** Who, from the token's id, role and name at {@code column}; null when nobody is recorded (a run from before V10). */

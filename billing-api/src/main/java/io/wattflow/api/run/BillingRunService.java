@@ -10,10 +10,10 @@ import java.time.Instant;
 import java.time.YearMonth;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
 import java.util.Currency;
 import java.util.List;
 import java.util.Locale;
-import java.time.format.DateTimeParseException;
 import java.util.Map;
 import java.util.UUID;
 
@@ -24,12 +24,15 @@ import java.util.UUID;
  */
 public final class BillingRunService {
     private final BillingRunRepository runs;
+    private final InvoiceRepository invoices;
     private final BigDecimal completenessThreshold;
     private final BillingRunRepository.Outbox outbox;
     private final Clock clock;
 
-    public BillingRunService(BillingRunRepository runs, BigDecimal completenessThreshold, BillingRunRepository.Outbox outbox, Clock clock) {
+    public BillingRunService(BillingRunRepository runs, InvoiceRepository invoices, BigDecimal completenessThreshold,
+                             BillingRunRepository.Outbox outbox, Clock clock) {
         this.runs = runs;
+        this.invoices = invoices;
         this.completenessThreshold = completenessThreshold;
         this.outbox = outbox;
         this.clock = clock;
@@ -82,13 +85,13 @@ public final class BillingRunService {
         UUID id = uuid(runId, "billing run");
         BillingRunRepository.Run run = runs.find(id).orElseThrow(() -> ApiProblem.notFound("no billing run " + runId));
         if (!runs.requestCancel(id, actor(principal), outbox)) {
-            throw ApiProblem.conflict("billing run " + runId + " is " + run.status() + " and cannot be cancelled");
+            throw ApiProblem.conflict("billing run " + runId + " is " + run.status().code() + " and cannot be cancelled");
         }
         return runs.progress(runs.find(id).orElseThrow());
     }
 
     public Map<String, Object> invoice(String invoiceId) {
-        return runs.invoice(uuid(invoiceId, "invoice")).orElseThrow(() -> ApiProblem.notFound("no invoice " + invoiceId));
+        return invoices.find(uuid(invoiceId, "invoice")).orElseThrow(() -> ApiProblem.notFound("no invoice " + invoiceId));
     }
 
     /** The instant the period ends in the latest of the zones (UTC when there are none). */

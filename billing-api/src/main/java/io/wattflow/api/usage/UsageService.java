@@ -1,12 +1,15 @@
 package io.wattflow.api.usage;
 
 import io.wattflow.api.billing.BillCalculator;
+import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 
 /** Builds usage reports from the 15-minute buckets: sums per point of the requested granularity, in exact integers. */
 public final class UsageService {
@@ -40,7 +43,7 @@ public final class UsageService {
     /** A customer's usage: every meter it held, each only within the spans it held it. */
     public Map<String, Object> customerUsage(String customerId, UsageQuery query, List<BillCalculator.Assignment> spans) {
         List<UsageRepository.Bucket> rows = new ArrayList<>();
-        java.util.Set<String> meters = new java.util.TreeSet<>();
+        Set<String> meters = new TreeSet<>();
         for (BillCalculator.Assignment span : spans) {
             if (rowsWithin(query, span, rows)) {
                 meters.add(span.meterId());
@@ -61,8 +64,8 @@ public final class UsageService {
 
     /** Adds the rows of the span's meter within both the span and the query's range; false when they do not meet. */
     private boolean rowsWithin(UsageQuery query, BillCalculator.Assignment span, List<UsageRepository.Bucket> rows) {
-        java.time.Instant from = span.from().isAfter(query.from().toInstant()) ? span.from() : query.from().toInstant();
-        java.time.Instant to = span.to() == null || span.to().isAfter(query.to().toInstant()) ? query.to().toInstant() : span.to();
+        Instant from = span.from().isAfter(query.from().toInstant()) ? span.from() : query.from().toInstant();
+        Instant to = span.to() == null || span.to().isAfter(query.to().toInstant()) ? query.to().toInstant() : span.to();
         if (!from.isBefore(to)) {
             return false;
         }
@@ -74,7 +77,7 @@ public final class UsageService {
      * Day and month points are summed by the database (a span that starts mid-day gives that day's part, and
      * {@link #report} adds the parts of one local day together); finer points are read bucket by bucket.
      */
-    private List<UsageRepository.Bucket> rows(UsageQuery query, String meterId, java.time.Instant from, java.time.Instant to) {
+    private List<UsageRepository.Bucket> rows(UsageQuery query, String meterId, Instant from, Instant to) {
         return switch (query.granularity()) {
             case DAY -> repository.calendarSums(meterId, query.channel(), from, to, "day", query.zone());
             case MONTH -> repository.calendarSums(meterId, query.channel(), from, to, "month", query.zone());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.math.BigDecimal;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
 class AdjustmentsTest {
@@ -43,7 +44,7 @@ class AdjustmentsTest {
         Bill now = bill(energy("night", "1.000000", "0.22"));
 
         assertThat(Adjustments.forPeriod("2026-10", now, invoiced)).extracting(Bill.Line::period, Bill.Line::amount)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("day", new BigDecimal("-0.96")),
-                        org.assertj.core.groups.Tuple.tuple("night", new BigDecimal("0.22")));
+                .containsExactly(Tuple.tuple("day", new BigDecimal("-0.96")),
+                        Tuple.tuple("night", new BigDecimal("0.22")));
     }
 }

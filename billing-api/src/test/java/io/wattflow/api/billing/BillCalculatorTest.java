@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Currency;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.Test;
 
 class BillCalculatorTest {
@@ -52,9 +53,9 @@ class BillCalculatorTest {
                 LocalDate.parse("2026-01-01"), STANDARD)), WHOLE_TIME, usage);
 
         assertThat(bill.lines()).extracting(Bill.Line::period, Bill.Line::quantity, Bill.Line::amount).containsExactly(
-                org.assertj.core.groups.Tuple.tuple("day", new BigDecimal("0.060000"), new BigDecimal("0.02")),   // 07-22: 60 slots
-                org.assertj.core.groups.Tuple.tuple("night", new BigDecimal("0.040000"), new BigDecimal("0.01")), // 22-07 with the extra hour: 40
-                org.assertj.core.groups.Tuple.tuple("standing charge", new BigDecimal("31"), new BigDecimal("13.95")));
+                Tuple.tuple("day", new BigDecimal("0.060000"), new BigDecimal("0.02")),   // 07-22: 60 slots
+                Tuple.tuple("night", new BigDecimal("0.040000"), new BigDecimal("0.01")), // 22-07 with the extra hour: 40
+                Tuple.tuple("standing charge", new BigDecimal("31"), new BigDecimal("13.95")));
         assertThat(bill.subtotal()).isEqualByComparingTo("13.98");
         assertThat(bill.taxes()).singleElement().satisfies(tax -> {
             assertThat(tax.base()).isEqualByComparingTo("13.98");
@@ -79,10 +80,10 @@ class BillCalculatorTest {
                 List.of(new BillCalculator.TariffLink(LocalDate.parse("2020-01-01"), tariff)), WHOLE_TIME, usage);
 
         assertThat(bill.lines()).extracting(Bill.Line::validFrom, Bill.Line::period, Bill.Line::amount).containsExactly(
-                org.assertj.core.groups.Tuple.tuple("2020-01-01", "day", new BigDecimal("0.30")),
-                org.assertj.core.groups.Tuple.tuple("2026-11-15", "day", new BigDecimal("0.40")),
-                org.assertj.core.groups.Tuple.tuple("2020-01-01", "standing charge", new BigDecimal("6.30")),  // 14 days
-                org.assertj.core.groups.Tuple.tuple("2026-11-15", "standing charge", new BigDecimal("7.20"))); // 16 days
+                Tuple.tuple("2020-01-01", "day", new BigDecimal("0.30")),
+                Tuple.tuple("2026-11-15", "day", new BigDecimal("0.40")),
+                Tuple.tuple("2020-01-01", "standing charge", new BigDecimal("6.30")),  // 14 days
+                Tuple.tuple("2026-11-15", "standing charge", new BigDecimal("7.20"))); // 16 days
     }
 
     @Test

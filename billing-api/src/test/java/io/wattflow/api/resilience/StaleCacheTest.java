@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -29,9 +31,9 @@ class StaleCacheTest {
         StaleCache<Integer> cache = new StaleCache<>(10, Duration.ofMinutes(1), Duration.ofMillis(300));
         cache.get("a", () -> 1);
         Thread.sleep(350);
-        java.util.concurrent.CountDownLatch loading = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
-        java.util.concurrent.CompletableFuture<Integer> refresher = java.util.concurrent.CompletableFuture.supplyAsync(() ->
+        CountDownLatch loading = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Integer> refresher = CompletableFuture.supplyAsync(() ->
                 cache.get("a", () -> {
                     loading.countDown();
                     try {

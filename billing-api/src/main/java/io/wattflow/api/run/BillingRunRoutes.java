@@ -1,0 +1,43 @@
+package io.wattflow.api.run;
+
+import io.javalin.config.RoutesConfig;
+import io.javalin.http.Context;
+import io.wattflow.api.JsonBodies;
+import io.wattflow.api.auth.Principal;
+import io.wattflow.api.auth.Role;
+import java.util.Map;
+
+/** Billing runs (started, followed and cancelled by operators) and the invoices they issue. */
+public final class BillingRunRoutes {
+    private final BillingRunService billingRuns;
+
+    public BillingRunRoutes(BillingRunService billingRuns) {
+        this.billingRuns = billingRuns;
+    }
+
+    public void register(RoutesConfig routes) {
+        routes.post("/api/v1/billing-runs", this::start, Role.OPERATOR);
+        routes.get("/api/v1/billing-runs/{runId}", this::progress, Role.OPERATOR);
+        routes.post("/api/v1/billing-runs/{runId}/cancel", this::cancel, Role.OPERATOR);
+        routes.get("/api/v1/invoices/{invoiceId}", this::invoice, Role.OPERATOR, Role.CUSTOMER);
+    }
+
+    private void start(Context ctx) {
+        ctx.status(202).json(billingRuns.start(JsonBodies.read(ctx, BillingRunService.StartRun.class), Principal.of(ctx)));
+    }
+
+    private void progress(Context ctx) {
+        ctx.json(billingRuns.progress(ctx.pathParam("runId"), ctx.queryParam("limit"), ctx.queryParam("offset")));
+    }
+
+    private void cancel(Context ctx) {
+        ctx.status(202).json(billingRuns.cancel(ctx.pathParam("runId"), Principal.of(ctx)));
+    }
+
+    /** A customer's token sees its own invoices only; another customer's is answered as if it did not exist. */
+    private void invoice(Context ctx) {
+        Map<String, Object> invoice = billingRuns.invoice(ctx.pathParam("invoiceId"));
+        Principal.of(ctx).requireAccessTo((String) invoice.get("customerId"), "no invoice " + ctx.pathParam("invoiceId"));
+        ctx.json(invoice);
+    }
+}
