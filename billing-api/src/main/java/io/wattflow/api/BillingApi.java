@@ -15,6 +15,7 @@ import io.wattflow.api.auth.AddressLimits;
 import io.wattflow.api.auth.RateLimits;
 import io.wattflow.api.auth.RouteRoles;
 import io.wattflow.api.auth.TokenAuthenticator;
+import io.wattflow.api.auth.TokenRepository;
 import io.wattflow.api.auth.TokenRoutes;
 import io.wattflow.api.auth.TokenService;
 import io.wattflow.api.billing.Bill;
@@ -36,6 +37,7 @@ import io.wattflow.api.run.BillingRunWorker;
 import io.wattflow.api.run.InvoiceRepository;
 import io.wattflow.api.run.OutboxRelay;
 import io.wattflow.api.run.OutboxWriter;
+import io.wattflow.api.run.RunProgress;
 import io.wattflow.api.tariff.TariffRepository;
 import io.wattflow.api.tariff.TariffRoutes;
 import io.wattflow.api.tariff.TariffService;
@@ -81,7 +83,8 @@ public final class BillingApi {
 
     public static Javalin create(ApiConfig config, Dependencies dependencies) {
         DataSource dataSource = dependencies.dataSource();
-        TokenAuthenticator authenticator = new TokenAuthenticator(dataSource);
+        TokenRepository tokenRepository = new TokenRepository(dataSource);
+        TokenAuthenticator authenticator = new TokenAuthenticator(tokenRepository);
         AccessFilter access = new AccessFilter(authenticator, new AddressLimits(config.tokenLookupsPerAddress(), config.trustedProxies()),
                 new RateLimits(dependencies.requestsPerSecondPerToken()));
         IdempotencyKeys idempotencyKeys = new IdempotencyKeys(dataSource);
@@ -91,7 +94,7 @@ public final class BillingApi {
         CustomerService customers = new CustomerService(new CustomerRepository(dataSource), tariffRepository);
         BillingRunRepository runs = new BillingRunRepository(dataSource);
         InvoiceRepository invoices = new InvoiceRepository(dataSource);
-        BillingRunService billingRuns = new BillingRunService(runs, invoices, dependencies.completenessThreshold(),
+        BillingRunService billingRuns = new BillingRunService(runs, invoices, new RunProgress(dataSource), dependencies.completenessThreshold(),
                 new OutboxWriter(objectMapper()), Clock.systemUTC());
         BillingRunWorker worker = new BillingRunWorker(runs, invoices, customers, objectMapper(), dependencies.billingRuns(),
                 dependencies.metrics());
@@ -106,7 +109,7 @@ public final class BillingApi {
                 new CustomerRoutes(customers, database,
                         new StaleCache<>(PREVIEW_CACHE_BYTES, Duration.ofMinutes(10), Duration.ZERO, Bill::approximateBytes))::register,
                 new BillingRunRoutes(billingRuns)::register,
-                new TokenRoutes(new TokenService(dataSource, authenticator))::register);
+                new TokenRoutes(new TokenService(tokenRepository, authenticator))::register);
 
         return RouteRoles.requireRoles(Javalin.create(javalin -> {
             javalin.jetty.host = config.host();

@@ -9,12 +9,11 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.wattflow.api.auth.TokenAuthenticator;
+import io.wattflow.api.auth.TokenRepository;
 import io.wattflow.api.run.BillingRunWorker;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import javax.sql.DataSource;
@@ -65,23 +64,12 @@ public final class BillingApiMain {
         if (tokenFile == null || tokenFile.isBlank()) {
             return;
         }
-        try (Connection connection = dataSource.getConnection();
-             PreparedStatement replace = connection.prepareStatement("""
-                     UPDATE api_token SET token_sha256 = ?, role = 'admin', customer_id = NULL, revoked_at = NULL
-                      WHERE name = 'bootstrap-admin' AND token_sha256 <> ?
-                     """);
-             PreparedStatement insert = connection.prepareStatement(
-                     "INSERT INTO api_token (token_sha256, name, role) VALUES (?, 'bootstrap-admin', 'admin') ON CONFLICT DO NOTHING")) {
+        try {
             String token = Files.readString(Path.of(tokenFile)).trim();
             if (token.length() < 22) {
                 throw new IllegalArgumentException("the bootstrap admin token in " + tokenFile + " is shorter than 128 bits");
             }
-            byte[] digest = TokenAuthenticator.sha256(token);
-            replace.setBytes(1, digest);
-            replace.setBytes(2, digest);
-            replace.executeUpdate();
-            insert.setBytes(1, digest); // nothing to do when this token is stored already, under any name
-            insert.executeUpdate();
+            new TokenRepository(dataSource).storeBootstrapAdmin(TokenAuthenticator.sha256(token));
         } catch (IOException | SQLException e) {
             LOG.warn("the bootstrap admin token from {} was not stored: {}", tokenFile, e.getMessage());
         }

@@ -117,7 +117,7 @@ public final class Launcher {
         }
         row("billing API", stack.api().process(), stack.api().url());
         if (stack.flink().jobManager().isRunning()) {
-            List<FlinkCluster.JobStatus> jobs = stack.flink().jobs();
+            List<FlinkRest.JobStatus> jobs = stack.flink().rest().jobs();
             out.println(jobs.isEmpty() ? "jobs: none" : "jobs:");
             jobs.forEach(job -> out.println("  " + job.name() + "  " + job.state() + "  " + job.id()));
         }
@@ -150,7 +150,7 @@ public final class Launcher {
             }
         }
         requireRunning(stack.flink().jobManager(), "Flink");
-        for (FlinkCluster.JobStatus job : stack.flink().jobs()) {
+        for (FlinkRest.JobStatus job : stack.flink().rest().jobs()) {
             if (job.name().equals(LocalStack.JOB_NAME) && List.of("RUNNING", "CREATED", "INITIALIZING", "RESTARTING").contains(job.state())) {
                 out.println("job " + job.name() + " is already " + job.state() + " (id " + job.id() + "); stop it first with "
                         + "bin/wattflow flink stop --savepointPath " + stack.flink().savepointDir() + " " + job.id());

@@ -13,11 +13,9 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.stream.Stream;
 import org.flywaydb.core.Flyway;
 import org.postgresql.PGConnection;
 
@@ -82,7 +80,7 @@ public final class PostgresServer {
             return;
         }
         Ports.requireFree(port, "PostgreSQL", "WATTFLOW_PG_PORT");
-        Path bin = serverBinaries();
+        Path bin = PostgresBinaries.find();
         boolean asRoot = "root".equals(System.getProperty("user.name"));
         try {
             Path owned = layout.dataDir("postgres");
@@ -184,7 +182,7 @@ public final class PostgresServer {
         }
         try {
             boolean asRoot = "root".equals(System.getProperty("user.name"));
-            run(asRoot, List.of(serverBinaries().resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", "fast", "-w", "stop"),
+            run(asRoot, List.of(PostgresBinaries.find().resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-m", "fast", "-w", "stop"),
                     "pg_ctl stop");
         } catch (StackException e) {
             // pg_ctl failed (binaries gone?): fall back to the PID we recorded
@@ -217,64 +215,6 @@ public final class PostgresServer {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StackException("interrupted during " + what);
-        }
-    }
-
-    /** The server binaries: WATTFLOW_PG_BIN, else the newest /usr/lib/postgresql/N/bin; installed when missing under root. */
-    static Path serverBinaries() {
-        String configured = System.getenv("WATTFLOW_PG_BIN");
-        if (configured != null && !configured.isBlank()) {
-            Path bin = Path.of(configured);
-            if (!Files.isExecutable(bin.resolve("initdb"))) {
-                throw new StackException("WATTFLOW_PG_BIN=" + configured + " has no initdb: point it at PostgreSQL's bin folder");
-            }
-            return bin;
-        }
-        Path found = newestInstalled();
-        if (found == null && "root".equals(System.getProperty("user.name"))) {
-            System.out.println("PostgreSQL server binaries not found: installing the Debian package postgresql");
-            runQuietly(List.of("apt-get", "update", "-q"));
-            runQuietly(List.of("apt-get", "install", "-y", "-q", "postgresql"));
-            found = newestInstalled();
-        }
-        if (found == null) {
-            throw new StackException("PostgreSQL server binaries not found: run 'sudo apt-get install -y postgresql' "
-                    + "or set WATTFLOW_PG_BIN to the folder holding initdb and pg_ctl");
-        }
-        return found;
-    }
-
-    private static Path newestInstalled() {
-        Path root = Path.of("/usr/lib/postgresql");
-        if (!Files.isDirectory(root)) {
-            return null;
-        }
-        try (Stream<Path> versions = Files.list(root)) {
-            return versions.map(v -> v.resolve("bin"))
-                    .filter(bin -> Files.isExecutable(bin.resolve("initdb")) && Files.isExecutable(bin.resolve("pg_ctl")))
-                    .max(Comparator.comparingInt(bin -> majorVersion(bin.getParent().getFileName().toString())))
-                    .orElse(null);
-        } catch (IOException e) {
-            return null;
-        }
-    }
-
-    private static int majorVersion(String name) {
-        try {
-            return Integer.parseInt(name.replaceAll("[^0-9].*", ""));
-        } catch (NumberFormatException e) {
-            return 0;
-        }
-    }
-
-    private static void runQuietly(List<String> command) {
-        try {
-            Process child = new ProcessBuilder(command).inheritIO().start();
-            child.waitFor();
-        } catch (IOException e) {
-            throw new StackException(String.join(" ", command) + " failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -37,7 +37,7 @@ final class FlinkJobs {
         for (int i = 1; i <= FlinkCluster.TASK_MANAGERS; i++) {
             stack.flink().taskManager(i).stop(Duration.ofSeconds(20));
         }
-        await(() -> stack.flink().registeredTaskManagers() == 0, Duration.ofSeconds(60), "the JobManager to see the TaskManagers go");
+        await(() -> stack.flink().rest().registeredTaskManagers() == 0, Duration.ofSeconds(60), "the JobManager to see the TaskManagers go");
         stack.flink().start(true);
     }
 

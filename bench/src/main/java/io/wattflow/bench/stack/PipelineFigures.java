@@ -39,6 +39,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * The input side: a backlog pre-loaded into Kafka, read by a bare consumer (the ceiling), drained by the real job
  * and by the job with discarding sinks; and the state the job checkpoints per meter.
+ *
+ * <p>Just over 300 lines: the four figures share the backlog and the topic layout they are measured on.
  */
 final class PipelineFigures {
     static final String BACKLOG_TOPIC = "bench.backlog";

@@ -11,9 +11,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -22,29 +20,19 @@ import java.util.stream.Stream;
  * target/bench/stack, the usual ports) that is started first and stopped at the end. Each figure is the median of
  * {@code --runs} runs (3; 1 with {@code --quick}) with min and max. A figure that cannot be measured is reported with
  * the reason, and the command exits 1.
+ *
+ * <p>Over 300 lines on purpose: it is the benchmark's script, and the order of the measurements, what each run needs
+ * started or stopped, and the report key of every figure read best top to bottom in one place; how each figure is
+ * measured lives in {@link PipelineFigures}, {@link SteadyLoadFigures} and {@link ApiFigures}.
  */
 public final class StackBench {
-    static final String USAGE = """
-            usage: bin/wattflow bench [--quick] [--runs N] [--backlog READINGS] [--only GROUPS] [--keep]
-              --quick            each figure once, on smaller data (500,000 readings, 1,000 customers, 10,000 meters of state)
-              --runs N           runs per figure (default 3)
-              --backlog N        readings of the pre-loaded backlog (default 5,000,000)
-              --only GROUPS      some of: drain (figures 1-3), latency (4), recovery (5), api (6-7), state (8); comma-separated;
-                                 the other figures are carried over from the previous target/bench/results.json
-              --keep             leave the benchmark's stack running (to profile it); stop it with
-                                 WATTFLOW_HOME=target/bench/stack bin/wattflow down
-            Starts its own stack in target/bench/stack on the usual ports (stop yours first: bin/wattflow down) and
-            writes target/bench/results.json and target/bench/results.txt.""";
-
     private final LocalStack stack;
     private final BenchSettings settings;
     private final Progress progress;
     private final Report report;
     private final Path outputDir;
-    private Set<String> groups = GROUPS;
+    private Set<String> groups = BenchOptions.GROUPS;
     private boolean keep;
-
-    static final Set<String> GROUPS = Set.of("drain", "latency", "recovery", "api", "state");
 
     StackBench(LocalStack stack, BenchSettings settings, PrintStream out, Path outputDir) {
         this.stack = stack;
@@ -56,18 +44,18 @@ public final class StackBench {
 
     public static void main(String[] args) {
         BenchSettings settings;
-        Set<String> groups = GROUPS;
+        Set<String> groups = BenchOptions.GROUPS;
         try {
-            settings = parse(args);
-            groups = groups(args);
+            settings = BenchOptions.parse(args);
+            groups = BenchOptions.groups(args);
         } catch (IllegalArgumentException e) {
             System.err.println("wattflow bench: " + e.getMessage());
-            System.err.println(USAGE);
+            System.err.println(BenchOptions.USAGE);
             System.exit(2);
             return;
         }
         if (settings == null) {
-            System.out.println(USAGE);
+            System.out.println(BenchOptions.USAGE);
             return;
         }
         String wrk = Wrk.missing();
@@ -92,58 +80,6 @@ public final class StackBench {
             exit = 1;
         }
         System.exit(exit);
-    }
-
-    static BenchSettings parse(String[] args) {
-        BenchSettings settings = BenchSettings.standard();
-        Integer runs = null;
-        Integer backlog = null;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--quick" -> settings = BenchSettings.quickLook();
-                case "--runs" -> runs = number(args, ++i, "--runs");
-                case "--backlog" -> backlog = number(args, ++i, "--backlog");
-                case "--only" -> i++;
-                case "--keep" -> {
-                }
-                case "help", "--help", "-h" -> {
-                    return null;
-                }
-                default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
-            }
-        }
-        if (runs != null) {
-            settings = settings.withRuns(runs);
-        }
-        return backlog == null ? settings : settings.withBacklog(backlog);
-    }
-
-    static Set<String> groups(String[] args) {
-        int only = List.of(args).indexOf("--only");
-        if (only < 0) {
-            return GROUPS;
-        }
-        if (only + 1 >= args.length) {
-            throw new IllegalArgumentException("--only needs groups such as drain,api");
-        }
-        Set<String> chosen = Set.of(args[only + 1].split(","));
-        for (String group : chosen) {
-            if (!GROUPS.contains(group)) {
-                throw new IllegalArgumentException("--only: unknown group '" + group + "'; groups: drain, latency, recovery, api, state");
-            }
-        }
-        return chosen;
-    }
-
-    private static int number(String[] args, int index, String option) {
-        if (index >= args.length) {
-            throw new IllegalArgumentException(option + " needs a number");
-        }
-        try {
-            return Integer.parseInt(args[index].replace("_", "").replace(",", ""));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(option + " must be a whole number, got '" + args[index] + "'");
-        }
     }
 
     int run() throws StackException {
@@ -172,7 +108,7 @@ public final class StackBench {
                 progress.say("stopping the benchmark's stack: %s", String.join(", ", stack.down()));
             }
         }
-        if (!groups.equals(GROUPS)) {
+        if (!groups.equals(BenchOptions.GROUPS)) {
             try {
                 List<String> carried = report.carryOver(outputDir.resolve("results.json"));
                 if (!carried.isEmpty()) {
@@ -419,36 +355,6 @@ public final class StackBench {
             walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException e) {
             throw new BenchException("cannot clean " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Cores, memory, processor, JDK and OS of this machine, and how the benchmark shares it. */
-    static final class Machine {
-        private Machine() {
-        }
-
-        static Map<String, Object> describe(BenchSettings settings) {
-            Map<String, Object> machine = new LinkedHashMap<>();
-            machine.put("cores", Runtime.getRuntime().availableProcessors());
-            machine.put("memory", procValue("/proc/meminfo", "MemTotal"));
-            machine.put("cpu", procValue("/proc/cpuinfo", "model name"));
-            machine.put("jdk", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
-            machine.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version"));
-            machine.put("sharing", "the load generator, the bare consumer and wrk run on the same cores as Kafka, Flink, "
-                    + "PostgreSQL, QuestDB and the API");
-            machine.put("mode", (settings.quick() ? "--quick" : "full") + ", " + settings.runs() + " run(s) per figure, backlog "
-                    + String.format("%,d", settings.backlogReadings()) + " readings of " + String.format("%,d", settings.backlogMeters())
-                    + " meters");
-            return machine;
-        }
-
-        private static String procValue(String file, String field) {
-            try (Stream<String> lines = Files.lines(Path.of(file))) {
-                return lines.filter(line -> line.startsWith(field)).map(line -> line.substring(line.indexOf(':') + 1).trim())
-                        .findFirst().orElse("unknown");
-            } catch (IOException e) {
-                return "unknown";
-            }
         }
     }
 }

@@ -33,6 +33,9 @@ import org.apache.kafka.common.serialization.StringSerializer;
 /**
  * Figures 4 and 5, with the real job on the readings topic and the load generator producing a steady rate:
  * produce-to-visible latency in the usage API, and recovery after kill -9 of a TaskManager.
+ *
+ * <p>Over 300 lines: both figures share the steady load, its probes and the job's restart detection, and splitting
+ * them would split that timing code between two classes.
  */
 final class SteadyLoadFigures {
     /** Probes per second during a latency run: each a reading of its own meter, polled in the usage API until visible. */

@@ -74,13 +74,13 @@ class ReportTest {
 
     @Test
     void commandLineOptions() {
-        assertThat(StackBench.parse(new String[] {"--quick"}).quick()).isTrue();
-        assertThat(StackBench.parse(new String[] {"--runs", "5"}).runs()).isEqualTo(5);
-        assertThat(StackBench.parse(new String[] {"--backlog", "2_000_000"}).backlogReadings()).isEqualTo(2_000_000);
-        assertThat(StackBench.groups(new String[] {"--only", "api,state"})).containsExactlyInAnyOrder("api", "state");
-        Assertions.assertThatThrownBy(() -> StackBench.groups(new String[] {"--only", "speed"}))
+        assertThat(BenchOptions.parse(new String[] {"--quick"}).quick()).isTrue();
+        assertThat(BenchOptions.parse(new String[] {"--runs", "5"}).runs()).isEqualTo(5);
+        assertThat(BenchOptions.parse(new String[] {"--backlog", "2_000_000"}).backlogReadings()).isEqualTo(2_000_000);
+        assertThat(BenchOptions.groups(new String[] {"--only", "api,state"})).containsExactlyInAnyOrder("api", "state");
+        Assertions.assertThatThrownBy(() -> BenchOptions.groups(new String[] {"--only", "speed"}))
                 .hasMessageContaining("unknown group 'speed'");
-        Assertions.assertThatThrownBy(() -> StackBench.parse(new String[] {"--fast"}))
+        Assertions.assertThatThrownBy(() -> BenchOptions.parse(new String[] {"--fast"}))
                 .hasMessageContaining("unknown option '--fast'");
     }
 }

@@ -5,19 +5,12 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
 import java.util.HexFormat;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.UUID;
-import javax.sql.DataSource;
 
 /**
  * Resolves a bearer token to its principal. Only SHA-256 digests are stored (table {@code api_token}).
@@ -34,17 +27,17 @@ import javax.sql.DataSource;
 public final class TokenAuthenticator {
     public static final Duration VERIFIED_FOR = Duration.ofSeconds(30);
 
-    private final DataSource dataSource;
+    private final TokenRepository tokens;
     private final Clock clock;
     private final Cache<String, Verified> known = Caffeine.newBuilder().maximumSize(100_000).expireAfterWrite(VERIFIED_FOR).build();
     private final Cache<String, Boolean> unknown = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(VERIFIED_FOR).build();
 
-    public TokenAuthenticator(DataSource dataSource) {
-        this(dataSource, Clock.systemUTC());
+    public TokenAuthenticator(TokenRepository tokens) {
+        this(tokens, Clock.systemUTC());
     }
 
-    TokenAuthenticator(DataSource dataSource, Clock clock) {
-        this.dataSource = dataSource;
+    TokenAuthenticator(TokenRepository tokens, Clock clock) {
+        this.tokens = tokens;
         this.clock = clock;
     }
 
@@ -92,18 +85,8 @@ public final class TokenAuthenticator {
     }
 
     private Optional<Verified> lookUp(byte[] digest) {
-        String sql = "SELECT id, role, customer_id, expires_at FROM api_token WHERE token_sha256 = ? AND revoked_at IS NULL";
-        try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(sql)) {
-            statement.setBytes(1, digest);
-            try (ResultSet rows = statement.executeQuery()) {
-                if (!rows.next()) {
-                    return Optional.empty();
-                }
-                OffsetDateTime expiresAt = rows.getObject(4, OffsetDateTime.class);
-                return Optional.of(new Verified(new Principal(rows.getObject(1, UUID.class),
-                        Role.valueOf(rows.getString(2).toUpperCase(Locale.ROOT)), rows.getString(3)),
-                        expiresAt == null ? null : expiresAt.toInstant()));
-            }
+        try {
+            return tokens.findUnrevoked(digest).map(stored -> new Verified(stored.principal(), stored.expiresAt()));
         } catch (SQLException e) {
             throw new IllegalStateException("cannot look up the token: " + e.getMessage(), e);
         }

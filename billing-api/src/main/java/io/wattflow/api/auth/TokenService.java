@@ -3,12 +3,9 @@ package io.wattflow.api.auth;
 import io.wattflow.api.problem.ApiProblem;
 import io.wattflow.api.problem.SupportedTimes;
 import java.security.SecureRandom;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
@@ -16,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
-import javax.sql.DataSource;
 
 /**
  * Issuing and revoking bearer tokens (admin). A token is 256 random bits, shown once; only its SHA-256 is kept. Customer
@@ -27,11 +23,11 @@ public final class TokenService {
     private static final SecureRandom RANDOM = new SecureRandom();
     public static final Duration CUSTOMER_TOKEN_LIFETIME = Duration.ofDays(90);
 
-    private final DataSource dataSource;
+    private final TokenRepository tokens;
     private final TokenAuthenticator authenticator;
 
-    public TokenService(DataSource dataSource, TokenAuthenticator authenticator) {
-        this.dataSource = dataSource;
+    public TokenService(TokenRepository tokens, TokenAuthenticator authenticator) {
+        this.tokens = tokens;
         this.authenticator = authenticator;
     }
 
@@ -64,15 +60,8 @@ public final class TokenService {
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
         UUID id = UUID.randomUUID();
         String name = request.name() == null ? role.name().toLowerCase(Locale.ROOT) + "-" + id : request.name();
-        try (Connection connection = dataSource.getConnection(); PreparedStatement insert = connection.prepareStatement(
-                "INSERT INTO api_token (id, token_sha256, name, role, customer_id, expires_at) VALUES (?, ?, ?, ?, ?, ?)")) {
-            insert.setObject(1, id);
-            insert.setBytes(2, TokenAuthenticator.sha256(token));
-            insert.setString(3, name);
-            insert.setString(4, role.name().toLowerCase(Locale.ROOT));
-            insert.setString(5, request.customerId());
-            insert.setObject(6, expiresAt == null ? null : expiresAt.atOffset(ZoneOffset.UTC));
-            insert.executeUpdate();
+        try {
+            tokens.insert(id, TokenAuthenticator.sha256(token), name, role, request.customerId(), expiresAt);
         } catch (SQLException e) {
             if ("23503".equals(e.getSQLState())) {
                 throw ApiProblem.invalidParameter("customerId '" + request.customerId() + "' is not a known customer");
@@ -126,10 +115,8 @@ public final class TokenService {
         } catch (IllegalArgumentException e) {
             throw ApiProblem.notFound("no token " + tokenId);
         }
-        try (Connection connection = dataSource.getConnection(); PreparedStatement revoke = connection.prepareStatement(
-                "UPDATE api_token SET revoked_at = coalesce(revoked_at, now()) WHERE id = ?")) {
-            revoke.setObject(1, id);
-            if (revoke.executeUpdate() == 0) {
+        try {
+            if (!tokens.revoke(id)) {
                 throw ApiProblem.notFound("no token " + tokenId);
             }
         } catch (SQLException e) {

@@ -52,7 +52,7 @@ public final class CustomerRoutes {
         String customerId = ctx.pathParam("customerId");
         Principal.of(ctx).requireAccessTo(customerId);
         String key = customerId + "|" + CustomerService.normalizedPeriod(ctx.queryParam("period"));
-        StaleCache.Answer<Bill> answer = previewCache.get(key, () -> database.call(() -> customers.preview(customerId, ctx.queryParam("period"))));
+        StaleCache.Answer<Bill> answer = previewCache.get(key, () -> database.call(() -> customers.billOf(customerId, ctx.queryParam("period"))));
         Responses.markStale(ctx, answer);
         ctx.json(answer.value());
     }

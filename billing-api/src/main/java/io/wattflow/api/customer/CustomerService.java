@@ -115,8 +115,11 @@ public final class CustomerService {
         return view;
     }
 
-    /** Prices the period live from usage_15m, as an invoice of it would be. */
-    public Bill preview(String customerId, String period) {
+    /**
+     * The customer's bill of a period, priced live from usage_15m: what the bill preview shows, what a billing run
+     * invoices, and what adjustments of earlier periods compare against.
+     */
+    public Bill billOf(String customerId, String period) {
         CustomerRepository.Customer customer = customer(customerId);
         YearMonth month = period(period);
         ZoneId zone = ZoneId.of(customer.timezone());

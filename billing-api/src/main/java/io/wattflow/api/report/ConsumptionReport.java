@@ -51,7 +51,7 @@ public final class ConsumptionReport {
         List<String> ids = customerIds(limit + 1, offset);
         List<Map<String, Object>> rows = new ArrayList<>();
         for (String id : ids.subList(0, Math.min(limit, ids.size()))) {
-            Bill bill = customers.preview(id, period);
+            Bill bill = customers.billOf(id, period);
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("customerId", id);
             row.put("kwh", bill.totalKwh());
@@ -65,7 +65,7 @@ public final class ConsumptionReport {
     private Page byTariff(String period, int limit, int offset) {
         Map<String, BigDecimal> kwh = new TreeMap<>();
         for (String id : customerIds(Integer.MAX_VALUE, 0)) {
-            for (Bill.Line line : customers.preview(id, period).lines()) {
+            for (Bill.Line line : customers.billOf(id, period).lines()) {
                 if (line.kind().equals("energy")) {
                     kwh.merge(line.tariffId(), line.quantity(), BigDecimal::add);
                 }

@@ -128,7 +128,7 @@ public final class BillingRunRepository {
 
     private static Run run(ResultSet rows) throws SQLException {
         String currency = rows.getString(5);
-        return new Run(rows.getObject(1, UUID.class), rows.getString(2), RunStatus.of(rows.getString(3)), rows.getBigDecimal(4),
+        return new Run(rows.getObject(1, UUID.class), rows.getString(2), StoredName.of(RunStatus.class, rows.getString(3)), rows.getBigDecimal(4),
                 currency == null ? null : currency.trim());
     }
 
@@ -216,80 +216,6 @@ public final class BillingRunRepository {
         }
     }
 
-    /** Progress of a run: customers per state, the held ones with the reason, and the invoices it issued. */
-    public Map<String, Object> progress(Run run) {
-        return progress(run, 100, 0);
-    }
-
-    /** Progress with one page of the run's invoices ({@code limit} from {@code offset}, oldest number first). */
-    public Map<String, Object> progress(Run run, int limit, int offset) {
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("id", run.id().toString());
-        view.put("period", run.period());
-        view.put("status", run.status().code());
-        view.put("completenessThreshold", run.completenessThreshold());
-        view.put("currency", run.currency());
-        Map<String, Integer> counts = new LinkedHashMap<>();
-        List<Map<String, Object>> held = new ArrayList<>();
-        List<Map<String, Object>> invoices = new ArrayList<>();
-        try (Connection connection = dataSource.getConnection();
-             // Counted by the database: a run's progress is polled while it runs, and a run has one row per customer.
-             PreparedStatement counted = connection.prepareStatement(
-                     "SELECT state, count(*) FROM billing_run_customer WHERE run_id = ? GROUP BY state ORDER BY state");
-             PreparedStatement customers = connection.prepareStatement(
-                     "SELECT customer_id, detail FROM billing_run_customer WHERE run_id = ? AND state = 'held' ORDER BY customer_id");
-             PreparedStatement issued = connection.prepareStatement(
-                     "SELECT id, series, number, kind, customer_id, total, currency FROM invoice WHERE run_id = ? ORDER BY series, number "
-                             + "LIMIT ? OFFSET ?");
-             PreparedStatement actors = connection.prepareStatement("""
-                     SELECT r.forced, r.started_by, s.role, s.name, r.cancelled_by, c.role, c.name FROM billing_run r
-                       LEFT JOIN api_token s ON s.id = r.started_by LEFT JOIN api_token c ON c.id = r.cancelled_by WHERE r.id = ?
-                     """)) {
-            actors.setObject(1, run.id());
-            try (ResultSet rows = actors.executeQuery()) {
-                if (rows.next()) {
-                    view.put("forced", rows.getBoolean(1));
-                    view.put("startedBy", actor(rows, 2));
-                    view.put("cancelledBy", actor(rows, 5));
-                }
-            }
-            counted.setObject(1, run.id());
-            try (ResultSet rows = counted.executeQuery()) {
-                while (rows.next()) {
-                    counts.put(rows.getString(1), rows.getInt(2));
-                }
-            }
-            customers.setObject(1, run.id());
-            try (ResultSet rows = customers.executeQuery()) {
-                while (rows.next()) {
-                    held.add(Map.of("customerId", rows.getString(1), "reason", rows.getString(2)));
-                }
-            }
-            issued.setObject(1, run.id());
-            issued.setInt(2, limit + 1);
-            issued.setInt(3, offset);
-            try (ResultSet rows = issued.executeQuery()) {
-                while (rows.next()) {
-                    Map<String, Object> invoice = new LinkedHashMap<>();
-                    invoice.put("id", rows.getObject(1).toString());
-                    invoice.put("number", InvoiceNumbers.format(rows.getString(2), rows.getLong(3)));
-                    invoice.put("kind", rows.getString(4));
-                    invoice.put("customerId", rows.getString(5));
-                    invoice.put("total", rows.getBigDecimal(6));
-                    invoice.put("currency", rows.getString(7).trim());
-                    invoices.add(invoice);
-                }
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("billing run progress query failed: " + e.getMessage(), e);
-        }
-        view.put("customers", counts);
-        view.put("held", held);
-        view.put("invoices", invoices.subList(0, Math.min(limit, invoices.size())));
-        view.put("nextOffset", invoices.size() > limit ? offset + limit : null);
-        return view;
-    }
-
     /** The customer's state in the run, locked until the transaction ends; null when the run has no such customer. */
     public CustomerState lockCustomer(Connection connection, UUID runId, String customerId) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(
@@ -297,7 +223,7 @@ public final class BillingRunRepository {
             statement.setObject(1, runId);
             statement.setString(2, customerId);
             try (ResultSet rows = statement.executeQuery()) {
-                return rows.next() ? CustomerState.of(rows.getString(1)) : null;
+                return rows.next() ? StoredName.of(CustomerState.class, rows.getString(1)) : null;
             }
         }
     }
@@ -314,18 +240,5 @@ public final class BillingRunRepository {
             statement.setString(5, customerId);
             statement.executeUpdate();
         }
-    }
-
-    /** Who, from the token's id, role and name at {@code column}; null when nobody is recorded (a run from before V10). */
-    private static Map<String, Object> actor(ResultSet rows, int column) throws SQLException {
-        UUID tokenId = rows.getObject(column, UUID.class);
-        if (tokenId == null) {
-            return null;
-        }
-        Map<String, Object> actor = new LinkedHashMap<>();
-        actor.put("tokenId", tokenId.toString());
-        actor.put("role", rows.getString(column + 1));
-        actor.put("name", rows.getString(column + 2));
-        return actor;
     }
 }

@@ -25,14 +25,16 @@ import java.util.UUID;
 public final class BillingRunService {
     private final BillingRunRepository runs;
     private final InvoiceRepository invoices;
+    private final RunProgress progress;
     private final BigDecimal completenessThreshold;
     private final BillingRunRepository.Outbox outbox;
     private final Clock clock;
 
-    public BillingRunService(BillingRunRepository runs, InvoiceRepository invoices, BigDecimal completenessThreshold,
+    public BillingRunService(BillingRunRepository runs, InvoiceRepository invoices, RunProgress progress, BigDecimal completenessThreshold,
                              BillingRunRepository.Outbox outbox, Clock clock) {
         this.runs = runs;
         this.invoices = invoices;
+        this.progress = progress;
         this.completenessThreshold = completenessThreshold;
         this.outbox = outbox;
         this.clock = clock;
@@ -51,7 +53,7 @@ public final class BillingRunService {
         }
     }
 
-    public Map<String, Object> start(StartRun request, Principal principal) {
+    public RunProgress.View start(StartRun request, Principal principal) {
         YearMonth period;
         try {
             period = SupportedTimes.check("period", YearMonth.parse(request.period() == null ? "" : request.period()));
@@ -73,21 +75,21 @@ public final class BillingRunService {
         BillingRunRepository.Run run = runs.create(period.toString(), lastDay, completenessThreshold, currency, force,
                         actor(principal), outbox)
                 .orElseThrow(() -> ApiProblem.conflict("a billing run for " + period + " exists already; cancel it first"));
-        return runs.progress(run);
+        return progress.of(run);
     }
 
-    public Map<String, Object> progress(String runId, String limit, String offset) {
+    public RunProgress.View progress(String runId, String limit, String offset) {
         BillingRunRepository.Run run = runs.find(uuid(runId, "billing run")).orElseThrow(() -> ApiProblem.notFound("no billing run " + runId));
-        return runs.progress(run, Pages.limit(limit), Pages.offset(offset));
+        return progress.of(run, Pages.limit(limit), Pages.offset(offset));
     }
 
-    public Map<String, Object> cancel(String runId, Principal principal) {
+    public RunProgress.View cancel(String runId, Principal principal) {
         UUID id = uuid(runId, "billing run");
         BillingRunRepository.Run run = runs.find(id).orElseThrow(() -> ApiProblem.notFound("no billing run " + runId));
         if (!runs.requestCancel(id, actor(principal), outbox)) {
             throw ApiProblem.conflict("billing run " + runId + " is " + run.status().code() + " and cannot be cancelled");
         }
-        return runs.progress(runs.find(id).orElseThrow());
+        return progress.of(runs.find(id).orElseThrow());
     }
 
     public Map<String, Object> invoice(String invoiceId) {

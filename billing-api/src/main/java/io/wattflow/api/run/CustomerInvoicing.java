@@ -53,7 +53,7 @@ final class CustomerInvoicing {
         Bill bill = null;
         String held;
         try {
-            bill = BillCalculator.withAdjustments(customers.preview(customerId, run.period()), lateUsage(customerId, run.period()));
+            bill = BillCalculator.withAdjustments(customers.billOf(customerId, run.period()), lateUsage(customerId, run.period()));
             held = holdReason(run, bill);
         } catch (BillCalculator.NotBillable notBillable) {
             held = notBillable.getMessage();
@@ -125,7 +125,7 @@ final class CustomerInvoicing {
         }
         List<Bill.Line> adjustments = new ArrayList<>();
         for (Map.Entry<String, List<Bill.Line>> entry : invoiced.entrySet()) {
-            adjustments.addAll(Adjustments.forPeriod(entry.getKey(), customers.preview(customerId, entry.getKey()), entry.getValue()));
+            adjustments.addAll(Adjustments.forPeriod(entry.getKey(), customers.billOf(customerId, entry.getKey()), entry.getValue()));
         }
         return adjustments;
     }

@@ -249,13 +249,7 @@ class MeterUsageTest {
     void aRestoredJobKeepsTheWatermarkItHadReachedSoAForgottenReadingStaysTooLate() throws Exception {
         process(reading("r-1", "2026-11-01T00:00:00Z", "2026-11-01T00:15:00Z", 700, "2026-11-01T00:16:00Z"));
         harness.processWatermark(at("2026-11-03T00:15:00Z"));
-        harness.prepareSnapshotPreBarrier(1);
-        var checkpoint = harness.snapshot(1, 1);
-        harness.close();
-
-        harness = newHarness(1_000);
-        harness.initializeState(checkpoint);
-        harness.open();
+        restartFromACheckpoint();
         // The restored job has no watermark yet: without the saved one this resend would be billed a second time
         process(reading("r-1", "2026-11-01T00:00:00Z", "2026-11-01T00:15:00Z", 700, "2026-11-01T00:16:00Z"));
 
@@ -429,13 +423,7 @@ class MeterUsageTest {
         process(ofMeter("MTR-0001", "a-1", "2026-11-28T10:00:00Z", 100));
         process(ofMeter("MTR-0002", "b-1", "2026-11-28T10:00:00Z", 200));
         process(ofMeter("MTR-0001", "a-2", "2026-11-28T10:05:00Z", 300));
-        harness.prepareSnapshotPreBarrier(1);
-        var checkpoint = harness.snapshot(1, 1);
-        harness.close();
-
-        harness = newHarness(1_000);
-        harness.initializeState(checkpoint);
-        harness.open();
+        restartFromACheckpoint();
         // Resends of what was accepted before the barrier are recognised, an id reused for another interval is refused
         // (only the accepted reading ids can tell), and new readings add to the restored totals.
         process(ofMeter("MTR-0001", "a-2", "2026-11-28T10:05:00Z", 300));
@@ -463,6 +451,16 @@ class MeterUsageTest {
         assertThat(storedKeys(harness, "MTR-0001", MeterState.ACCEPTED_READINGS)).containsExactly("r-1");
         assertThat(storedKeys(harness, "MTR-0002", MeterState.BUCKET_TOTALS)).containsExactly(new BucketKey("import", at("2026-11-28T10:00:00Z")));
         assertThat(harness.extractOutputValues()).extracting(bucket -> bucket.energyMilliWattHours).containsExactly(1L, 2L, 3L, 4L, 5L);
+    }
+
+    /** A checkpoint taken at a barrier, and a new operator instance restored from it (as after a failure). */
+    private void restartFromACheckpoint() throws Exception {
+        harness.prepareSnapshotPreBarrier(1);
+        var checkpoint = harness.snapshot(1, 1);
+        harness.close();
+        harness = newHarness(1_000);
+        harness.initializeState(checkpoint);
+        harness.open();
     }
 
     private void restartWith(UsageRules rules) throws Exception {
