@@ -4,7 +4,6 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.wattflow.api.JsonBodies;
 import io.wattflow.api.idempotency.IdempotencyKeys;
-import java.util.Map;
 
 /** Bearer tokens: issued and revoked by admins. */
 public final class TokenRoutes {
@@ -20,7 +19,7 @@ public final class TokenRoutes {
     }
 
     private void issue(Context ctx) {
-        Map<String, Object> issued = tokens.issue(JsonBodies.read(ctx, TokenService.IssueToken.class));
+        TokenService.IssuedToken issued = tokens.issue(JsonBodies.read(ctx, TokenService.IssueToken.class));
         IdempotencyKeys.replayWith(ctx, TokenService.withoutSecret(issued)); // the token is shown once, never stored
         ctx.status(201).json(issued);
     }

@@ -1,5 +1,6 @@
 package io.wattflow.api.auth;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.wattflow.api.problem.ApiProblem;
 import io.wattflow.api.problem.SupportedTimes;
 import java.security.SecureRandom;
@@ -9,9 +10,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.Base64;
-import java.util.LinkedHashMap;
 import java.util.Locale;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -38,7 +37,15 @@ public final class TokenService {
         }
     }
 
-    public Map<String, Object> issue(IssueToken request) {
+    /**
+     * {@code Token} in the OpenAPI document. {@code tokenShownOnce} appears only in an idempotent repeat, whose
+     * {@code token} is null.
+     */
+    public record IssuedToken(String id, String name, String role, String customerId, String expiresAt, String token,
+            @JsonInclude(JsonInclude.Include.NON_NULL) Boolean tokenShownOnce) {
+    }
+
+    public IssuedToken issue(IssueToken request) {
         Role role;
         try {
             role = Role.valueOf(String.valueOf(request.role()).toUpperCase(Locale.ROOT));
@@ -71,25 +78,16 @@ public final class TokenService {
             }
             throw new IllegalStateException("issuing the token failed: " + e.getMessage(), e);
         }
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("id", id.toString());
-        view.put("name", name);
-        view.put("role", role.name().toLowerCase(Locale.ROOT));
-        view.put("customerId", request.customerId());
-        view.put("expiresAt", expiresAt == null ? null : expiresAt.toString());
-        view.put("token", token);
-        return view;
+        return new IssuedToken(id.toString(), name, role.name().toLowerCase(Locale.ROOT), request.customerId(),
+                expiresAt == null ? null : expiresAt.toString(), token, null);
     }
 
     /**
      * What an idempotent repeat of the issue answers: everything but the token, which is shown once and never stored.
      * The token was issued; a client that lost it issues a new one (and may revoke this one by its id).
      */
-    public static Map<String, Object> withoutSecret(Map<String, Object> issued) {
-        Map<String, Object> view = new LinkedHashMap<>(issued);
-        view.put("token", null);
-        view.put("tokenShownOnce", true);
-        return view;
+    public static IssuedToken withoutSecret(IssuedToken issued) {
+        return new IssuedToken(issued.id(), issued.name(), issued.role(), issued.customerId(), issued.expiresAt(), null, true);
     }
 
     private static Instant expiry(Role role, String requested) {

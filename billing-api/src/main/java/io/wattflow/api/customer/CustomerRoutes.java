@@ -9,6 +9,7 @@ import io.wattflow.api.auth.Role;
 import io.wattflow.api.billing.Bill;
 import io.wattflow.api.resilience.DatabaseGuard;
 import io.wattflow.api.resilience.StaleCache;
+import java.time.YearMonth;
 
 /** Customers, their tariffs and meters, and the bill a period would get. */
 public final class CustomerRoutes {
@@ -44,15 +45,16 @@ public final class CustomerRoutes {
     }
 
     private void assign(Context ctx) {
-        ctx.json(customers.assign(ctx.pathParam("meterId"), JsonBodies.read(ctx, CustomerRequests.Assignment.class)));
+        ctx.json(customers.assign(new MeterId(ctx.pathParam("meterId")), JsonBodies.read(ctx, CustomerRequests.Assignment.class)));
     }
 
     /** Served stale from cache while PostgreSQL is away. */
     private void billPreview(Context ctx) {
         String customerId = ctx.pathParam("customerId");
         Principal.of(ctx).requireAccessTo(customerId);
-        String key = customerId + "|" + CustomerService.normalizedPeriod(ctx.queryParam("period"));
-        StaleCache.Answer<Bill> answer = previewCache.get(key, () -> database.call(() -> customers.billOf(customerId, ctx.queryParam("period"))));
+        YearMonth period = CustomerService.period(ctx.queryParam("period"));
+        StaleCache.Answer<Bill> answer = previewCache.get(customerId + "|" + period,
+                () -> database.call(() -> customers.billOf(customerId, period)));
         Responses.markStale(ctx, answer);
         ctx.json(answer.value());
     }

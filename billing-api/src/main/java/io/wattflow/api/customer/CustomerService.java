@@ -13,14 +13,11 @@ import java.time.YearMonth;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /** Customers, their meters and the live pricing of a period: validation here, SQL in the repositories. */
 public final class CustomerService {
     private static final String ID = "[A-Za-z0-9._-]{1,64}";
-    private static final String METER_ID = "[A-Za-z0-9][A-Za-z0-9._:-]{0,63}";
 
     private final CustomerRepository customers;
     private final TariffRepository tariffs;
@@ -30,7 +27,7 @@ public final class CustomerService {
         this.tariffs = tariffs;
     }
 
-    public Map<String, Object> create(CustomerRequests.CreateCustomer request) {
+    public CustomerView create(CustomerRequests.CreateCustomer request) {
         if (request.id() == null || !request.id().matches(ID)) {
             throw ApiProblem.invalidParameter("id must be 1-64 letters, digits, '.', '_' or '-'");
         }
@@ -52,32 +49,34 @@ public final class CustomerService {
         return view(customer);
     }
 
-    public Map<String, Object> get(String customerId) {
+    public CustomerView get(String customerId) {
         return view(customer(customerId));
     }
 
-    private Map<String, Object> view(CustomerRepository.Customer customer) {
-        List<Map<String, Object>> links = new ArrayList<>();
-        customers.tariffLinks(customer.id()).forEach(link ->
-                links.add(Map.of("validFrom", link.validFrom().toString(), "tariffId", link.tariffId())));
-        List<Map<String, Object>> meters = new ArrayList<>();
-        customers.assignments(customer.id()).forEach(span -> {
-            Map<String, Object> meter = new LinkedHashMap<>();
-            meter.put("meterId", span.meterId());
-            meter.put("validFrom", span.from().toString());
-            meter.put("validTo", span.to() == null ? null : span.to().toString());
-            meters.add(meter);
-        });
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("id", customer.id());
-        view.put("name", customer.name());
-        view.put("timezone", customer.timezone());
-        view.put("tariffs", links);
-        view.put("meters", meters);
-        return view;
+    /** {@code Customer} in the OpenAPI document. */
+    public record CustomerView(String id, String name, String timezone, List<TariffLinkView> tariffs, List<MeterSpanView> meters) {
     }
 
-    public Map<String, Object> linkTariff(String customerId, CustomerRequests.TariffLink request) {
+    public record TariffLinkView(String validFrom, String tariffId) {
+    }
+
+    public record MeterSpanView(String meterId, String validFrom, String validTo) {
+    }
+
+    /** {@code AssignmentResult} in the OpenAPI document; customerId null: the meter was unassigned. */
+    public record AssignmentView(String meterId, String customerId, String validFrom) {
+    }
+
+    private CustomerView view(CustomerRepository.Customer customer) {
+        List<TariffLinkView> links = customers.tariffLinks(customer.id()).stream()
+                .map(link -> new TariffLinkView(link.validFrom().toString(), link.tariffId())).toList();
+        List<MeterSpanView> meters = customers.assignments(customer.id()).stream()
+                .map(span -> new MeterSpanView(span.meterId(), span.from().toString(), span.to() == null ? null : span.to().toString()))
+                .toList();
+        return new CustomerView(customer.id(), customer.name(), customer.timezone(), links, meters);
+    }
+
+    public CustomerView linkTariff(String customerId, CustomerRequests.TariffLink request) {
         customer(customerId);
         if (request.tariffId() == null || !tariffs.exists(request.tariffId())) {
             throw ApiProblem.invalidParameter("tariffId '" + request.tariffId() + "' is not a known tariff");
@@ -87,10 +86,7 @@ public final class CustomerService {
         return get(customerId);
     }
 
-    public Map<String, Object> assign(String meterId, CustomerRequests.Assignment request) {
-        if (meterId == null || !meterId.matches(METER_ID)) {
-            throw ApiProblem.invalidParameter("meterId must be 1-64 letters, digits or . _ : -");
-        }
+    public AssignmentView assign(MeterId meterId, CustomerRequests.Assignment request) {
         if (request.validFrom() == null) {
             throw ApiProblem.invalidParameter("validFrom is required, e.g. 2026-01-01T00:00:00Z");
         }
@@ -107,21 +103,16 @@ public final class CustomerService {
         if (request.customerId() != null) {
             customer(request.customerId());
         }
-        customers.assign(meterId, request.customerId(), validFrom);
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("meterId", meterId);
-        view.put("customerId", request.customerId());
-        view.put("validFrom", validFrom.toString());
-        return view;
+        customers.assign(meterId.value(), request.customerId(), validFrom);
+        return new AssignmentView(meterId.value(), request.customerId(), validFrom.toString());
     }
 
     /**
      * The customer's bill of a period, priced live from usage_15m: what the bill preview shows, what a billing run
      * invoices, and what adjustments of earlier periods compare against.
      */
-    public Bill billOf(String customerId, String period) {
+    public Bill billOf(String customerId, YearMonth month) {
         CustomerRepository.Customer customer = customer(customerId);
-        YearMonth month = period(period);
         ZoneId zone = ZoneId.of(customer.timezone());
         List<BillCalculator.TariffLink> links = new ArrayList<>();
         for (CustomerRepository.TariffLink link : customers.tariffLinks(customerId)) {
@@ -144,9 +135,9 @@ public final class CustomerService {
     }
 
     /** The spans during which the meter was the customer's; "not found" when it never was. */
-    public List<BillCalculator.Assignment> spansOf(String customerId, String meterId) {
+    public List<BillCalculator.Assignment> spansOf(String customerId, MeterId meterId) {
         List<BillCalculator.Assignment> spans = customers.assignments(customerId).stream()
-                .filter(span -> span.meterId().equals(meterId)).toList();
+                .filter(span -> span.meterId().equals(meterId.value())).toList();
         if (spans.isEmpty()) {
             throw ApiProblem.notFound("no meter '" + meterId + "'");
         }
@@ -176,16 +167,8 @@ public final class CustomerService {
         }
     }
 
-    /** The period as a cache key: the month it names, or the text itself when it names none (it is refused anyway). */
-    public static String normalizedPeriod(String period) {
-        try {
-            return YearMonth.parse(String.valueOf(period)).toString();
-        } catch (DateTimeParseException e) {
-            return String.valueOf(period);
-        }
-    }
-
-    private static YearMonth period(String period) {
+    /** A billing period named by a request, e.g. {@code period=2026-11}: parsed at the edge, refused with what to send. */
+    public static YearMonth period(String period) {
         if (period == null) {
             throw ApiProblem.invalidParameter("period is required, e.g. period=2026-11");
         }

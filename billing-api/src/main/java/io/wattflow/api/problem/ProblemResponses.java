@@ -4,8 +4,6 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.javalin.http.HttpResponseException;
 import io.wattflow.api.resilience.DatabaseGuard;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,14 +75,12 @@ public final class ProblemResponses {
 
     private static final String WRITTEN = "wattflow.problem-written";
 
+    /** {@code Problem} in the OpenAPI document (RFC 9457). */
+    public record Problem(String type, String title, int status, String detail, String instance) {
+    }
+
     public static void write(Context ctx, int status, String type, String title, String detail) {
         ctx.attribute(WRITTEN, Boolean.TRUE);
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("type", type);
-        body.put("title", title);
-        body.put("status", status);
-        body.put("detail", detail);
-        body.put("instance", ctx.path());
-        ctx.status(status).json(body).contentType(CONTENT_TYPE);
+        ctx.status(status).json(new Problem(type, title, status, detail, ctx.path())).contentType(CONTENT_TYPE);
     }
 }

@@ -9,8 +9,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.YearMonth;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -29,14 +29,34 @@ public final class ConsumptionReport {
         this.customers = customers;
     }
 
-    /** One page: rows, and the offset of the next page (null on the last one). */
-    public record Page(List<Map<String, Object>> rows, Integer nextOffset, List<String> columns) {
+    /** A row of the report: its JSON fields, and its CSV cells in the order of the page's columns. */
+    public sealed interface Row permits CustomerRow, TariffRow {
+        List<Object> cells();
     }
 
-    public Page build(String period, String groupBy, String limitText, String offsetText) {
-        if (period == null) {
-            throw ApiProblem.invalidParameter("period is required, e.g. period=2026-11");
+    public record CustomerRow(String customerId, BigDecimal kwh, BigDecimal total, String currency) implements Row {
+        static final List<String> COLUMNS = List.of("customerId", "kwh", "total", "currency");
+
+        @Override
+        public List<Object> cells() {
+            return List.of(customerId, kwh, total, currency);
         }
+    }
+
+    public record TariffRow(String tariffId, BigDecimal kwh) implements Row {
+        static final List<String> COLUMNS = List.of("tariffId", "kwh");
+
+        @Override
+        public List<Object> cells() {
+            return List.of(tariffId, kwh);
+        }
+    }
+
+    /** One page: rows, and the offset of the next page (null on the last one). */
+    public record Page(List<? extends Row> rows, Integer nextOffset, List<String> columns) {
+    }
+
+    public Page build(YearMonth period, String groupBy, String limitText, String offsetText) {
         int limit = Pages.limit(limitText);
         int offset = Pages.offset(offsetText);
         String grouping = groupBy == null ? "customer" : groupBy;
@@ -47,22 +67,17 @@ public final class ConsumptionReport {
         };
     }
 
-    private Page byCustomer(String period, int limit, int offset) {
+    private Page byCustomer(YearMonth period, int limit, int offset) {
         List<String> ids = customerIds(limit + 1, offset);
-        List<Map<String, Object>> rows = new ArrayList<>();
+        List<CustomerRow> rows = new ArrayList<>();
         for (String id : ids.subList(0, Math.min(limit, ids.size()))) {
             Bill bill = customers.billOf(id, period);
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("customerId", id);
-            row.put("kwh", bill.totalKwh());
-            row.put("total", bill.total());
-            row.put("currency", bill.currency());
-            rows.add(row);
+            rows.add(new CustomerRow(id, bill.totalKwh(), bill.total(), bill.currency()));
         }
-        return new Page(rows, ids.size() > limit ? offset + limit : null, List.of("customerId", "kwh", "total", "currency"));
+        return new Page(rows, ids.size() > limit ? offset + limit : null, CustomerRow.COLUMNS);
     }
 
-    private Page byTariff(String period, int limit, int offset) {
+    private Page byTariff(YearMonth period, int limit, int offset) {
         Map<String, BigDecimal> kwh = new TreeMap<>();
         for (String id : customerIds(Integer.MAX_VALUE, 0)) {
             for (Bill.Line line : customers.billOf(id, period).lines()) {
@@ -71,16 +86,11 @@ public final class ConsumptionReport {
                 }
             }
         }
-        List<Map<String, Object>> all = new ArrayList<>();
-        kwh.forEach((tariff, total) -> {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("tariffId", tariff);
-            row.put("kwh", total);
-            all.add(row);
-        });
+        List<TariffRow> all = new ArrayList<>();
+        kwh.forEach((tariff, total) -> all.add(new TariffRow(tariff, total)));
         int end = Math.min(all.size(), offset + limit);
-        List<Map<String, Object>> rows = offset >= all.size() ? List.of() : all.subList(offset, end);
-        return new Page(rows, end < all.size() ? end : null, List.of("tariffId", "kwh"));
+        List<TariffRow> rows = offset >= all.size() ? List.of() : all.subList(offset, end);
+        return new Page(rows, end < all.size() ? end : null, TariffRow.COLUMNS);
     }
 
     private List<String> customerIds(int limit, int offset) {
@@ -103,10 +113,9 @@ public final class ConsumptionReport {
     /** RFC 4180 CSV of a page, with a header row. */
     public static String csv(Page page) {
         StringBuilder out = new StringBuilder(String.join(",", page.columns())).append("\r\n");
-        for (Map<String, Object> row : page.rows()) {
+        for (Row row : page.rows()) {
             List<String> cells = new ArrayList<>();
-            for (String column : page.columns()) {
-                Object value = row.get(column);
+            for (Object value : row.cells()) {
                 String text = value instanceof BigDecimal decimal ? decimal.toPlainString() : String.valueOf(value);
                 cells.add(text.matches("[^\",\\r\\n]*") ? text : "\"" + text.replace("\"", "\"\"") + "\"");
             }

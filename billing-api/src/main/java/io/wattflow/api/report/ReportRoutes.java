@@ -4,9 +4,10 @@ import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.wattflow.api.Responses;
 import io.wattflow.api.auth.Role;
+import io.wattflow.api.customer.CustomerService;
 import io.wattflow.api.resilience.DatabaseGuard;
 import java.util.List;
-import java.util.Map;
+import java.time.YearMonth;
 
 /** The operators' consumption report, one page at a time. */
 public final class ReportRoutes {
@@ -19,7 +20,7 @@ public final class ReportRoutes {
     }
 
     /** A page of the report as JSON; {@code nextOffset} is null on the last page. */
-    public record Body(String period, List<Map<String, Object>> rows, Integer nextOffset) {
+    public record Body(String period, List<? extends ConsumptionReport.Row> rows, Integer nextOffset) {
     }
 
     public void register(RoutesConfig routes) {
@@ -27,12 +28,13 @@ public final class ReportRoutes {
     }
 
     private void consumption(Context ctx) {
-        ConsumptionReport.Page page = database.call(() -> consumption.build(ctx.queryParam("period"), ctx.queryParam("groupBy"),
+        YearMonth period = CustomerService.period(ctx.queryParam("period"));
+        ConsumptionReport.Page page = database.call(() -> consumption.build(period, ctx.queryParam("groupBy"),
                 ctx.queryParam("limit"), ctx.queryParam("offset")));
         if (Responses.wantsCsv(ctx)) {
             Responses.csv(ctx, ConsumptionReport.csv(page));
         } else {
-            ctx.json(new Body(ctx.queryParam("period"), page.rows(), page.nextOffset()));
+            ctx.json(new Body(period.toString(), page.rows(), page.nextOffset()));
         }
     }
 }

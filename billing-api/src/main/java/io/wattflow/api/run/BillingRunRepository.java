@@ -7,9 +7,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -64,10 +62,7 @@ public final class BillingRunRepository {
                 customers.setObject(1, id);
                 customers.setString(2, lastDay);
                 customers.executeUpdate();
-                Map<String, Object> event = runEvent("billing-run.started", id, period, startedBy);
-                event.put("currency", currency);
-                event.put("forced", forced);
-                outbox.write(connection, period, event);
+                outbox.write(connection, period, BillingEvent.RunEvent.started(id, period, startedBy, currency, forced));
                 connection.commit();
                 return Optional.of(new Run(id, period, RunStatus.RUNNING, threshold, currency));
             } catch (SQLException e) {
@@ -97,20 +92,10 @@ public final class BillingRunRepository {
         }
     }
 
-    private static Map<String, Object> runEvent(String type, UUID runId, String period, Actor by) {
-        Map<String, Object> event = new LinkedHashMap<>();
-        event.put("eventId", UUID.randomUUID().toString());
-        event.put("type", type);
-        event.put("runId", runId.toString());
-        event.put("period", period);
-        event.put("by", Map.of("tokenId", by.tokenId().toString(), "role", by.role()));
-        return event;
-    }
-
     /** Writes an event to the transactional outbox, in the caller's transaction. */
     @FunctionalInterface
     public interface Outbox {
-        void write(Connection connection, String key, Map<String, Object> event) throws SQLException;
+        void write(Connection connection, String key, BillingEvent event) throws SQLException;
     }
 
     public Optional<Run> find(UUID id) {
@@ -203,7 +188,7 @@ public final class BillingRunRepository {
                         return false;
                     }
                     String period = rows.getString(1);
-                    outbox.write(connection, period, runEvent("billing-run.cancel-requested", runId, period, cancelledBy));
+                    outbox.write(connection, period, BillingEvent.RunEvent.cancelRequested(runId, period, cancelledBy));
                 }
                 connection.commit();
                 return true;

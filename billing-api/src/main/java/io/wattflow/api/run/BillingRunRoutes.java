@@ -5,7 +5,6 @@ import io.javalin.http.Context;
 import io.wattflow.api.JsonBodies;
 import io.wattflow.api.auth.Principal;
 import io.wattflow.api.auth.Role;
-import java.util.Map;
 
 /** Billing runs (started, followed and cancelled by operators) and the invoices they issue. */
 public final class BillingRunRoutes {
@@ -36,8 +35,8 @@ public final class BillingRunRoutes {
 
     /** A customer's token sees its own invoices only; another customer's is answered as if it did not exist. */
     private void invoice(Context ctx) {
-        Map<String, Object> invoice = billingRuns.invoice(ctx.pathParam("invoiceId"));
-        Principal.of(ctx).requireAccessTo((String) invoice.get("customerId"), "no invoice " + ctx.pathParam("invoiceId"));
+        InvoiceRepository.Invoice invoice = billingRuns.invoice(ctx.pathParam("invoiceId"));
+        Principal.of(ctx).requireAccessTo(invoice.customerId(), "no invoice " + ctx.pathParam("invoiceId"));
         ctx.json(invoice);
     }
 }

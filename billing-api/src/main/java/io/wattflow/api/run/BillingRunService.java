@@ -14,7 +14,6 @@ import java.time.format.DateTimeParseException;
 import java.util.Currency;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -92,7 +91,7 @@ public final class BillingRunService {
         return progress.of(runs.find(id).orElseThrow());
     }
 
-    public Map<String, Object> invoice(String invoiceId) {
+    public InvoiceRepository.Invoice invoice(String invoiceId) {
         return invoices.find(uuid(invoiceId, "invoice")).orElseThrow(() -> ApiProblem.notFound("no invoice " + invoiceId));
     }
 

@@ -11,8 +11,8 @@ import io.wattflow.api.customer.CustomerService;
 import java.math.BigDecimal;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.YearMonth;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -53,7 +53,7 @@ final class CustomerInvoicing {
         Bill bill = null;
         String held;
         try {
-            bill = BillCalculator.withAdjustments(customers.billOf(customerId, run.period()), lateUsage(customerId, run.period()));
+            bill = BillCalculator.withAdjustments(customers.billOf(customerId, YearMonth.parse(run.period())), lateUsage(customerId, run.period()));
             held = holdReason(run, bill);
         } catch (BillCalculator.NotBillable notBillable) {
             held = notBillable.getMessage();
@@ -125,7 +125,7 @@ final class CustomerInvoicing {
         }
         List<Bill.Line> adjustments = new ArrayList<>();
         for (Map.Entry<String, List<Bill.Line>> entry : invoiced.entrySet()) {
-            adjustments.addAll(Adjustments.forPeriod(entry.getKey(), customers.billOf(customerId, entry.getKey()), entry.getValue()));
+            adjustments.addAll(Adjustments.forPeriod(entry.getKey(), customers.billOf(customerId, YearMonth.parse(entry.getKey())), entry.getValue()));
         }
         return adjustments;
     }
@@ -142,9 +142,7 @@ final class CustomerInvoicing {
                 InvoiceRepository.Amounts original = invoices.issuedInRun(connection, run.id(), customerId);
                 long number = invoices.nextNumber(connection, "CRN");
                 UUID creditId = UUID.randomUUID();
-                Map<String, Object> document = new LinkedHashMap<>();
-                document.put("credits", original.invoiceId().toString());
-                document.put("reason", "billing run " + run.id() + " cancelled");
+                CreditNote document = new CreditNote(original.invoiceId().toString(), "billing run " + run.id() + " cancelled");
                 BigDecimal total = original.total().negate();
                 invoices.insert(connection, new InvoiceRepository.NewInvoice(creditId, "CRN", number, "credit_note", customerId, run.period(),
                         run.id(), original.invoiceId(), original.currency(), original.subtotal().negate(), original.tax().negate(), total,
@@ -162,18 +160,14 @@ final class CustomerInvoicing {
         }
     }
 
+    /** The document of a credit note: the invoice it credits and why. */
+    private record CreditNote(String credits, String reason) {
+    }
+
     /** The event exists exactly when its invoice does: same transaction. Consumers dedupe on eventId (the relay may repeat). */
     private void outbox(Connection connection, String type, UUID invoiceId, String series, long number, String customerId, String period,
                         BigDecimal total, String currency) throws SQLException {
-        Map<String, Object> event = new LinkedHashMap<>();
-        event.put("eventId", UUID.randomUUID().toString());
-        event.put("type", type);
-        event.put("invoiceId", invoiceId.toString());
-        event.put("number", InvoiceNumbers.format(series, number));
-        event.put("customerId", customerId);
-        event.put("period", period);
-        event.put("total", total);
-        event.put("currency", currency);
-        events.write(connection, customerId, event);
+        events.write(connection, customerId, new BillingEvent.InvoiceEvent(UUID.randomUUID().toString(), type, invoiceId.toString(),
+                InvoiceNumbers.format(series, number), customerId, period, total, currency));
     }
 }

@@ -8,9 +8,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import javax.sql.DataSource;
@@ -108,8 +106,12 @@ public final class InvoiceRepository {
         }
     }
 
-    /** An invoice or credit note with its document (lines, taxes, completeness). */
-    public Optional<Map<String, Object>> find(UUID id) {
+    /** {@code Invoice} in the OpenAPI document: an invoice or credit note with its document (lines, taxes, completeness). */
+    public record Invoice(String id, String number, String kind, String customerId, String period, String runId, String creditsInvoiceId,
+            String currency, BigDecimal subtotal, BigDecimal tax, BigDecimal total, RawJson document, String issuedAt) {
+    }
+
+    public Optional<Invoice> find(UUID id) {
         String sql = """
                 SELECT id, series, number, kind, customer_id, period, run_id, credits_invoice_id, currency, subtotal, tax, total,
                        document::text, issued_at
@@ -121,21 +123,11 @@ public final class InvoiceRepository {
                 if (!rows.next()) {
                     return Optional.empty();
                 }
-                Map<String, Object> invoice = new LinkedHashMap<>();
-                invoice.put("id", rows.getObject(1).toString());
-                invoice.put("number", InvoiceNumbers.format(rows.getString(2), rows.getLong(3)));
-                invoice.put("kind", rows.getString(4));
-                invoice.put("customerId", rows.getString(5));
-                invoice.put("period", rows.getString(6));
-                invoice.put("runId", rows.getObject(7).toString());
-                invoice.put("creditsInvoiceId", rows.getObject(8) == null ? null : rows.getObject(8).toString());
-                invoice.put("currency", rows.getString(9).trim());
-                invoice.put("subtotal", rows.getBigDecimal(10));
-                invoice.put("tax", rows.getBigDecimal(11));
-                invoice.put("total", rows.getBigDecimal(12));
-                invoice.put("document", new RawJson(rows.getString(13)));
-                invoice.put("issuedAt", rows.getTimestamp(14).toInstant().toString());
-                return Optional.of(invoice);
+                return Optional.of(new Invoice(rows.getObject(1).toString(), InvoiceNumbers.format(rows.getString(2), rows.getLong(3)),
+                        rows.getString(4), rows.getString(5), rows.getString(6), rows.getObject(7).toString(),
+                        rows.getObject(8) == null ? null : rows.getObject(8).toString(), rows.getString(9).trim(),
+                        rows.getBigDecimal(10), rows.getBigDecimal(11), rows.getBigDecimal(12), new RawJson(rows.getString(13)),
+                        rows.getTimestamp(14).toInstant().toString()));
             }
         } catch (SQLException e) {
             throw new IllegalStateException("invoice lookup failed: " + e.getMessage(), e);

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
-import java.util.Map;
 import java.util.UUID;
 
 /** Writes an event of {@code billing.events} to the transactional outbox, in the caller's transaction; the relay publishes it. */
@@ -17,10 +16,10 @@ public final class OutboxWriter implements BillingRunRepository.Outbox {
     }
 
     @Override
-    public void write(Connection connection, String key, Map<String, Object> event) throws SQLException {
+    public void write(Connection connection, String key, BillingEvent event) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(
                 "INSERT INTO outbox (id, topic, event_key, payload) VALUES (?, 'billing.events', ?, ?::jsonb)")) {
-            statement.setObject(1, UUID.fromString(String.valueOf(event.get("eventId"))));
+            statement.setObject(1, UUID.fromString(event.eventId()));
             statement.setString(2, key);
             statement.setString(3, json.writeValueAsString(event));
             statement.executeUpdate();

@@ -12,17 +12,17 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeParseException;
 
 /**
- * A validated usage request: [from, to) aligned to the granularity in the time zone. Built only through
- * {@link #parse}, so the service never sees an invalid one.
+ * A validated usage range of a meter's or a customer's usage: [from, to) aligned to the granularity in the time zone.
+ * Built only through {@link #parse}, so the service never sees an invalid one.
  */
-public record UsageQuery(String meterId, String channel, Granularity granularity, ZoneId zone, ZonedDateTime from, ZonedDateTime to) {
+public record UsageQuery(String channel, Granularity granularity, ZoneId zone, ZonedDateTime from, ZonedDateTime to) {
 
     /** The query as a cache key: every parameter that shapes the answer, normalized, and nothing else. */
     public String cacheKey() {
-        return meterId + "|" + channel + "|" + granularity.code() + "|" + zone.getId() + "|" + from.toInstant() + "|" + to.toInstant();
+        return channel + "|" + granularity.code() + "|" + zone.getId() + "|" + from.toInstant() + "|" + to.toInstant();
     }
 
-    public static UsageQuery parse(String meterId, String channel, String granularity, String tz, String from, String to) {
+    public static UsageQuery parse(String channel, String granularity, String tz, String from, String to) {
         String resolvedChannel = channel == null || channel.isBlank() ? "import" : channel;
         if (!resolvedChannel.equals("import") && !resolvedChannel.equals("export")) {
             throw ApiProblem.invalidParameter("channel must be import or export; got '" + channel + "'");
@@ -46,10 +46,7 @@ public record UsageQuery(String meterId, String channel, Granularity granularity
                     + resolvedGranularity.maxRange().toDays() + " days, the maximum for granularity " + resolvedGranularity.code()
                     + "; ask for a coarser granularity or a shorter range");
         }
-        if (meterId == null || !meterId.matches("[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")) {
-            throw ApiProblem.invalidParameter("meterId must be 1-64 letters, digits or . _ : -");
-        }
-        return new UsageQuery(meterId, resolvedChannel, resolvedGranularity, zone, start, end);
+        return new UsageQuery(resolvedChannel, resolvedGranularity, zone, start, end);
     }
 
     private static ZoneId zone(String tz) {

@@ -6,10 +6,9 @@ import io.wattflow.api.Responses;
 import io.wattflow.api.auth.Principal;
 import io.wattflow.api.auth.Role;
 import io.wattflow.api.customer.CustomerService;
+import io.wattflow.api.customer.MeterId;
 import io.wattflow.api.resilience.DatabaseGuard;
 import io.wattflow.api.resilience.StaleCache;
-import java.util.List;
-import java.util.Map;
 
 /** Usage of a meter and of a customer, 15-minute to monthly, as JSON or CSV. */
 public final class UsageRoutes {
@@ -32,13 +31,14 @@ public final class UsageRoutes {
 
     /** A customer sees a meter only for the spans it was assigned to them; served stale from cache while PostgreSQL is away. */
     private void meterUsage(Context ctx) {
-        UsageQuery query = UsageQuery.parse(ctx.pathParam("meterId"), ctx.queryParam("channel"), ctx.queryParam("granularity"),
+        MeterId meterId = new MeterId(ctx.pathParam("meterId"));
+        UsageQuery query = UsageQuery.parse(ctx.queryParam("channel"), ctx.queryParam("granularity"),
                 ctx.queryParam("tz"), ctx.queryParam("from"), ctx.queryParam("to"));
         Principal principal = Principal.of(ctx);
-        String key = (principal.role() == Role.CUSTOMER ? principal.customerId() : "*") + "|" + query.cacheKey();
+        String key = (principal.role() == Role.CUSTOMER ? principal.customerId() : "*") + "|" + meterId + "|" + query.cacheKey();
         StaleCache.Answer<UsageReport> answer = meterUsageCache.get(key, () -> database.call(() -> principal.role() == Role.CUSTOMER
-                ? usage.meterUsage(query, customers.spansOf(principal.customerId(), query.meterId()))
-                : usage.meterUsage(query)));
+                ? usage.meterUsage(meterId, query, customers.spansOf(principal.customerId(), meterId))
+                : usage.meterUsage(meterId, query)));
         Responses.markStale(ctx, answer);
         if (Responses.wantsCsv(ctx)) {
             Responses.csv(ctx, Responses.usageCsv(answer.value().points()));
@@ -50,13 +50,11 @@ public final class UsageRoutes {
     private void customerUsage(Context ctx) {
         String customerId = ctx.pathParam("customerId");
         Principal.of(ctx).requireAccessTo(customerId);
-        UsageQuery query = UsageQuery.parse(customerId, ctx.queryParam("channel"), ctx.queryParam("granularity"),
+        UsageQuery query = UsageQuery.parse(ctx.queryParam("channel"), ctx.queryParam("granularity"),
                 ctx.queryParam("tz"), ctx.queryParam("from"), ctx.queryParam("to"));
-        Map<String, Object> report = database.call(() -> usage.customerUsage(customerId, query, customers.spansOfCustomer(customerId)));
+        UsageService.CustomerUsage report = database.call(() -> usage.customerUsage(customerId, query, customers.spansOfCustomer(customerId)));
         if (Responses.wantsCsv(ctx)) {
-            @SuppressWarnings("unchecked")
-            List<UsageReport.Point> points = (List<UsageReport.Point>) report.get("points");
-            Responses.csv(ctx, Responses.usageCsv(points));
+            Responses.csv(ctx, Responses.usageCsv(report.points()));
         } else {
             ctx.json(report);
         }

@@ -1,6 +1,8 @@
 package io.wattflow.api.usage;
 
 import io.wattflow.api.billing.BillCalculator;
+import io.wattflow.api.customer.MeterId;
+import java.math.BigDecimal;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -21,8 +23,8 @@ public final class UsageService {
         this.repository = repository;
     }
 
-    public UsageReport meterUsage(UsageQuery query) {
-        return report(query, rows(query, query.meterId(), query.from().toInstant(), query.to().toInstant()));
+    public UsageReport meterUsage(MeterId meterId, UsageQuery query) {
+        return report(meterId, query, rows(query, meterId.value(), query.from().toInstant(), query.to().toInstant()));
     }
 
     /**
@@ -30,18 +32,23 @@ public final class UsageService {
      * span's part of the range summed as an operator's report is (days and months in the database), then the parts
      * added up per point.
      */
-    public UsageReport meterUsage(UsageQuery query, List<BillCalculator.Assignment> spans) {
+    public UsageReport meterUsage(MeterId meterId, UsageQuery query, List<BillCalculator.Assignment> spans) {
         List<UsageRepository.Bucket> rows = new ArrayList<>();
         for (BillCalculator.Assignment span : spans) {
-            if (span.meterId().equals(query.meterId())) {
+            if (span.meterId().equals(meterId.value())) {
                 rowsWithin(query, span, rows);
             }
         }
-        return report(query, rows);
+        return report(meterId, query, rows);
+    }
+
+    /** {@code CustomerUsage} in the OpenAPI document: the meters that contributed, and their sum per point. */
+    public record CustomerUsage(String customerId, String channel, String granularity, String tz, String unit, List<String> meters,
+            List<UsageReport.Point> points, BigDecimal totalKwh) {
     }
 
     /** A customer's usage: every meter it held, each only within the spans it held it. */
-    public Map<String, Object> customerUsage(String customerId, UsageQuery query, List<BillCalculator.Assignment> spans) {
+    public CustomerUsage customerUsage(String customerId, UsageQuery query, List<BillCalculator.Assignment> spans) {
         List<UsageRepository.Bucket> rows = new ArrayList<>();
         Set<String> meters = new TreeSet<>();
         for (BillCalculator.Assignment span : spans) {
@@ -49,17 +56,9 @@ public final class UsageService {
                 meters.add(span.meterId());
             }
         }
-        UsageReport report = report(query, rows);
-        Map<String, Object> view = new LinkedHashMap<>();
-        view.put("customerId", customerId);
-        view.put("channel", report.channel());
-        view.put("granularity", report.granularity());
-        view.put("tz", report.tz());
-        view.put("unit", report.unit());
-        view.put("meters", List.copyOf(meters));
-        view.put("points", report.points());
-        view.put("totalKwh", report.totalKwh());
-        return view;
+        UsageReport report = report(null, query, rows);
+        return new CustomerUsage(customerId, report.channel(), report.granularity(), report.tz(), report.unit(), List.copyOf(meters),
+                report.points(), report.totalKwh());
     }
 
     /** Adds the rows of the span's meter within both the span and the query's range; false when they do not meet. */
@@ -85,7 +84,7 @@ public final class UsageService {
         };
     }
 
-    private UsageReport report(UsageQuery query, List<UsageRepository.Bucket> rows) {
+    private UsageReport report(MeterId meterId, UsageQuery query, List<UsageRepository.Bucket> rows) {
         // Regroup in Java in every case: the point of a row is its local floor in the zone (a no-op for database sums).
         Map<ZonedDateTime, Long> sums = new LinkedHashMap<>();
         for (UsageRepository.Bucket row : rows) {
@@ -100,7 +99,7 @@ public final class UsageService {
                     TIME.format(query.granularity().next(start)), UsageReport.kilowattHours(sum.getValue())));
             total = Math.addExact(total, sum.getValue());
         }
-        return new UsageReport(query.meterId(), query.channel(), query.granularity().code(), query.zone().getId(), "kWh", points,
+        return new UsageReport(meterId == null ? null : meterId.value(), query.channel(), query.granularity().code(), query.zone().getId(), "kWh", points,
                 UsageReport.kilowattHours(total));
     }
 }

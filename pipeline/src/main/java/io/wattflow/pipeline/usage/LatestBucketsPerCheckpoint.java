@@ -1,5 +1,6 @@
 package io.wattflow.pipeline.usage;
 
+import io.wattflow.pipeline.sink.JdbcDriverRelease;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.flink.metrics.Counter;
@@ -18,19 +19,21 @@ public class LatestBucketsPerCheckpoint extends AbstractStreamOperator<UsageBuck
     private static final long serialVersionUID = 1L;
 
     private final int maxBufferedBuckets;
-    private transient Map<BucketId, UsageBucket> latest;
+    private transient Map<MeterBucket, UsageBucket> latest;
     private transient Counter bucketsUpserted;
 
     public LatestBucketsPerCheckpoint(int maxBufferedBuckets) {
         this.maxBufferedBuckets = maxBufferedBuckets;
     }
 
-    private record BucketId(String meterId, String channel, long bucketStartMillis) {
+    /** A bucket across the fleet: the meter and the bucket's key within it. */
+    private record MeterBucket(String meterId, BucketKey bucket) {
     }
 
     @Override
     public void open() throws Exception {
         super.open();
+        JdbcDriverRelease.registerOnce(getRuntimeContext()); // this operator feeds the JDBC sink, in the same task
         latest = new LinkedHashMap<>();
         bucketsUpserted = getMetricGroup().counter("bucketsUpserted");
     }
@@ -38,7 +41,7 @@ public class LatestBucketsPerCheckpoint extends AbstractStreamOperator<UsageBuck
     @Override
     public void processElement(StreamRecord<UsageBucket> element) {
         UsageBucket bucket = element.getValue();
-        latest.put(new BucketId(bucket.meterId, bucket.channel, bucket.bucketStartMillis), bucket); // the newest total wins
+        latest.put(new MeterBucket(bucket.meterId, new BucketKey(bucket.channel, bucket.bucketStartMillis)), bucket); // the newest total wins
         if (latest.size() >= maxBufferedBuckets) {
             flush();
         }
