@@ -4,16 +4,53 @@ import io.javalin.http.Context;
 import io.wattflow.api.resilience.StaleCache;
 import io.wattflow.api.usage.UsageReport;
 import java.util.List;
+import java.util.Locale;
 
 /** How answers are written, where routes of several packages share it. */
 public final class Responses {
     private Responses() {
     }
 
-    /** The client asked for CSV ({@code Accept: text/csv}); JSON otherwise. */
+    /**
+     * CSV only when the client prefers it: {@code Accept: text/csv}, or text/csv at a higher quality than JSON. A client
+     * that accepts both equally (generated clients list every type the document names) gets JSON.
+     */
     public static boolean wantsCsv(Context ctx) {
-        String accept = ctx.header("Accept");
-        return accept != null && accept.contains("text/csv");
+        return prefersCsv(ctx.header("Accept"));
+    }
+
+    static boolean prefersCsv(String accept) {
+        if (accept == null || accept.length() > 1_000) {
+            return false;
+        }
+        int csv = 0;
+        int json = 0;
+        for (String range : accept.split(",", 50)) {
+            String[] parts = range.split(";");
+            String type = parts[0].strip().toLowerCase(Locale.ROOT);
+            int quality = 1000; // q in thousandths: q=0.5 is 500
+            for (int i = 1; i < parts.length; i++) {
+                String parameter = parts[i].strip();
+                if (parameter.startsWith("q=")) {
+                    quality = quality(parameter.substring(2));
+                }
+            }
+            if (type.equals("text/csv")) {
+                csv = Math.max(csv, quality);
+            } else if (type.equals("application/json")) {
+                json = Math.max(json, quality);
+            }
+        }
+        return csv > json;
+    }
+
+    /** An RFC 9110 weight, 0 to 1 with up to three decimals, in thousandths; anything else counts as 0. */
+    private static int quality(String weight) {
+        if (!weight.matches("(0(\\.\\d{0,3})?|1(\\.0{0,3})?)")) {
+            return 0;
+        }
+        String digits = (weight + ".000").replace(".", "");
+        return Integer.parseInt(digits.substring(0, 4));
     }
 
     public static void csv(Context ctx, String csv) {
