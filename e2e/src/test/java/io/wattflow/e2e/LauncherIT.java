@@ -113,6 +113,23 @@ class LauncherIT {
         E2eStack.Result check = wattflow(stack.environment, "check");
         assertThat(check.exit()).as(check.output()).isZero();
         assertThat(check.output()).contains("PostgreSQL and QuestDB agree");
+
+        // status --json: every component running, with the PID, role and port scripts need
+        E2eStack.Result status = wattflow(stack.environment, "status", "--json");
+        assertThat(status.exit()).as(status.output()).isZero();
+        JsonNode components = E2eStack.JSON.readTree(status.output()).get("components");
+        Map<String, String> roles = new HashMap<>();
+        components.forEach(component -> {
+            assertThat(component.get("running").asBoolean()).as(component.toString()).isTrue();
+            assertThat(ProcessHandle.of(component.get("pid").asLong())).as(component.toString()).isPresent();
+            roles.merge(component.get("kind").asText(), component.get("role").asText("-"), (a, b) -> a + "," + b);
+        });
+        assertThat(roles).containsExactlyInAnyOrderEntriesOf(Map.of("postgres", "primary", "kafka", "controller", "questdb", "-",
+                "flink-jobmanager", "leader", "flink-taskmanager", "-,-", "billing-api", "-"));
+        assertThat(components).filteredOn(component -> component.get("name").asText().equals("flink-taskmanager-1"))
+                .singleElement().satisfies(component -> assertThat(component.get("pid").asLong()).isEqualTo(stack.pid("flink-taskmanager-1")));
+        assertThat(components).filteredOn(component -> component.get("kind").asText().equals("billing-api")).singleElement()
+                .satisfies(component -> assertThat(env.get("WATTFLOW_API_URL")).endsWith(":" + component.get("port").asInt()));
     }
 
     @Test

@@ -47,6 +47,11 @@ public final class FlinkCluster {
         return "http://" + Ports.HOST + ":" + restPort;
     }
 
+    /** The cluster's own folder: configuration, checkpoints, savepoints and the TaskManagers' working state. */
+    public Path home() {
+        return flinkHome;
+    }
+
     public Path confDir() {
         return flinkHome.resolve("conf");
     }

@@ -1,12 +1,14 @@
 package io.wattflow.stack;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** What the stack asks a Flink cluster's REST API: its jobs and its TaskManagers. */
 public final class FlinkRest {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private final String restUrl;
 
     public FlinkRest(String restUrl) {
@@ -18,30 +20,30 @@ public final class FlinkRest {
         return HttpProbe.get(restUrl + path);
     }
 
-    private static final Pattern JOB = Pattern.compile("\\{\"jid\":\"([0-9a-f]+)\",\"name\":\"((?:[^\"\\\\]|\\\\.)*)\",[^{}]*?\"state\":\"([A-Z_]+)\"");
-
     /** Jobs of the cluster as (id, name, state), from {@code /jobs/overview}. */
     public List<JobStatus> jobs() {
-        String body = get("/jobs/overview");
-        if (body == null) {
-            return List.of();
-        }
         List<JobStatus> jobs = new ArrayList<>();
-        Matcher matcher = JOB.matcher(body);
-        while (matcher.find()) {
-            jobs.add(new JobStatus(matcher.group(1), matcher.group(2), matcher.group(3)));
-        }
+        getJson("/jobs/overview").path("jobs").forEach(job ->
+                jobs.add(new JobStatus(job.path("jid").asText(), job.path("name").asText(), job.path("state").asText())));
         return jobs;
     }
 
     /** Number of TaskManagers registered with the JobManager. */
     public int registeredTaskManagers() {
-        String body = get("/overview");
+        return getJson("/overview").path("taskmanagers").asInt(0);
+    }
+
+    /** The answer as JSON; a missing node when the API does not answer 200 or answers something else. */
+    private JsonNode getJson(String path) {
+        String body = get(path);
         if (body == null) {
-            return 0;
+            return JSON.missingNode();
         }
-        Matcher matcher = Pattern.compile("\"taskmanagers\":(\\d+)").matcher(body);
-        return matcher.find() ? Integer.parseInt(matcher.group(1)) : 0;
+        try {
+            return JSON.readTree(body);
+        } catch (JsonProcessingException e) {
+            return JSON.missingNode();
+        }
     }
 
     public record JobStatus(String id, String name, String state) {

@@ -71,7 +71,7 @@ public final class Launcher {
         Map<String, Handler> handlers = new LinkedHashMap<>();
         handlers.put("up", args -> done(this::up));
         handlers.put("down", args -> done(this::down));
-        handlers.put("status", args -> done(this::status));
+        handlers.put("status", args -> done(() -> status(args)));
         handlers.put("env", args -> done(() -> stack.environment().forEach((key, value) -> out.println(key + "=" + value))));
         handlers.put("logs", args -> done(this::logs));
         handlers.put("submit", this::submit);
@@ -108,24 +108,24 @@ public final class Launcher {
         out.println(stopped.isEmpty() ? "nothing was running" : "stopped: " + String.join(", ", stopped));
     }
 
-    void status() {
-        row("PostgreSQL", stack.postgres().process(), stack.postgres().jdbcUrl(PostgresServer.DATABASE));
-        row("Kafka", stack.kafka().process(), stack.kafka().bootstrapServers());
-        row("QuestDB", stack.questDb().process(), stack.questDb().url());
-        for (ManagedProcess process : stack.flink().processes()) {
-            row(process.name(), process, stack.flink().restUrl());
+    void status(String[] args) {
+        List<StackStatus.Component> components = StackStatus.of(stack);
+        if (List.of(args).equals(List.of("--json"))) {
+            out.println(StackStatus.json(components));
+            return;
         }
-        row("billing API", stack.api().process(), stack.api().url());
+        if (args.length > 0) {
+            throw new IllegalArgumentException("status takes no argument but --json; got " + String.join(" ", args));
+        }
+        for (StackStatus.Component component : components) {
+            String state = component.running() ? "running (pid " + component.pid() + ")" : "stopped";
+            out.printf("%-22s %-22s %s%n", component.name(), state, component.url());
+        }
         if (stack.flink().jobManager().isRunning()) {
             List<FlinkRest.JobStatus> jobs = stack.flink().rest().jobs();
             out.println(jobs.isEmpty() ? "jobs: none" : "jobs:");
             jobs.forEach(job -> out.println("  " + job.name() + "  " + job.state() + "  " + job.id()));
         }
-    }
-
-    private void row(String name, ManagedProcess process, String url) {
-        String state = process.running().map(p -> "running (pid " + p.pid() + ")").orElse("stopped");
-        out.printf("%-22s %-22s %s%n", name, state, url);
     }
 
     void logs() {

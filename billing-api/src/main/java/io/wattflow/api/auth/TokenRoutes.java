@@ -3,6 +3,7 @@ package io.wattflow.api.auth;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.wattflow.api.JsonBodies;
+import io.wattflow.api.PathIds;
 import io.wattflow.api.idempotency.IdempotencyKeys;
 
 /** Bearer tokens: issued and revoked by admins. */
@@ -25,7 +26,7 @@ public final class TokenRoutes {
     }
 
     private void revoke(Context ctx) {
-        tokens.revoke(ctx.pathParam("tokenId"));
+        tokens.revoke(PathIds.uuid(ctx, "tokenId", "token"));
         ctx.status(204);
     }
 }

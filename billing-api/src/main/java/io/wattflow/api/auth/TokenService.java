@@ -106,15 +106,9 @@ public final class TokenService {
         return expiresAt;
     }
 
-    public void revoke(String tokenId) {
-        UUID id;
+    public void revoke(UUID tokenId) {
         try {
-            id = UUID.fromString(tokenId);
-        } catch (IllegalArgumentException e) {
-            throw ApiProblem.notFound("no token " + tokenId);
-        }
-        try {
-            if (!tokens.revoke(id)) {
+            if (!tokens.revoke(tokenId)) {
                 throw ApiProblem.notFound("no token " + tokenId);
             }
         } catch (SQLException e) {

@@ -3,8 +3,10 @@ package io.wattflow.api.run;
 import io.javalin.config.RoutesConfig;
 import io.javalin.http.Context;
 import io.wattflow.api.JsonBodies;
+import io.wattflow.api.PathIds;
 import io.wattflow.api.auth.Principal;
 import io.wattflow.api.auth.Role;
+import java.util.UUID;
 
 /** Billing runs (started, followed and cancelled by operators) and the invoices they issue. */
 public final class BillingRunRoutes {
@@ -26,17 +28,19 @@ public final class BillingRunRoutes {
     }
 
     private void progress(Context ctx) {
-        ctx.json(billingRuns.progress(ctx.pathParam("runId"), ctx.queryParam("limit"), ctx.queryParam("offset")));
+        ctx.json(billingRuns.progress(PathIds.uuid(ctx, "runId", "billing run"), Pages.limit(ctx.queryParam("limit")),
+                Pages.offset(ctx.queryParam("offset"))));
     }
 
     private void cancel(Context ctx) {
-        ctx.status(202).json(billingRuns.cancel(ctx.pathParam("runId"), Principal.of(ctx)));
+        ctx.status(202).json(billingRuns.cancel(PathIds.uuid(ctx, "runId", "billing run"), Principal.of(ctx)));
     }
 
     /** A customer's token sees its own invoices only; another customer's is answered as if it did not exist. */
     private void invoice(Context ctx) {
-        InvoiceRepository.Invoice invoice = billingRuns.invoice(ctx.pathParam("invoiceId"));
-        Principal.of(ctx).requireAccessTo(invoice.customerId(), "no invoice " + ctx.pathParam("invoiceId"));
+        UUID invoiceId = PathIds.uuid(ctx, "invoiceId", "invoice");
+        InvoiceRepository.Invoice invoice = billingRuns.invoice(invoiceId);
+        Principal.of(ctx).requireAccessTo(invoice.customerId(), "no invoice " + invoiceId);
         ctx.json(invoice);
     }
 }

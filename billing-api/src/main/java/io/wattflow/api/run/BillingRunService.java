@@ -77,22 +77,22 @@ public final class BillingRunService {
         return progress.of(run);
     }
 
-    public RunProgress.View progress(String runId, String limit, String offset) {
-        BillingRunRepository.Run run = runs.find(uuid(runId, "billing run")).orElseThrow(() -> ApiProblem.notFound("no billing run " + runId));
-        return progress.of(run, Pages.limit(limit), Pages.offset(offset));
+    /** A page of the run's invoices, {@code limit} from {@code offset}. */
+    public RunProgress.View progress(UUID runId, int limit, int offset) {
+        BillingRunRepository.Run run = runs.find(runId).orElseThrow(() -> ApiProblem.notFound("no billing run " + runId));
+        return progress.of(run, limit, offset);
     }
 
-    public RunProgress.View cancel(String runId, Principal principal) {
-        UUID id = uuid(runId, "billing run");
-        BillingRunRepository.Run run = runs.find(id).orElseThrow(() -> ApiProblem.notFound("no billing run " + runId));
-        if (!runs.requestCancel(id, actor(principal), outbox)) {
+    public RunProgress.View cancel(UUID runId, Principal principal) {
+        BillingRunRepository.Run run = runs.find(runId).orElseThrow(() -> ApiProblem.notFound("no billing run " + runId));
+        if (!runs.requestCancel(runId, actor(principal), outbox)) {
             throw ApiProblem.conflict("billing run " + runId + " is " + run.status().code() + " and cannot be cancelled");
         }
-        return progress.of(runs.find(id).orElseThrow());
+        return progress.of(runs.find(runId).orElseThrow());
     }
 
-    public InvoiceRepository.Invoice invoice(String invoiceId) {
-        return invoices.find(uuid(invoiceId, "invoice")).orElseThrow(() -> ApiProblem.notFound("no invoice " + invoiceId));
+    public InvoiceRepository.Invoice invoice(UUID invoiceId) {
+        return invoices.find(invoiceId).orElseThrow(() -> ApiProblem.notFound("no invoice " + invoiceId));
     }
 
     /** The instant the period ends in the latest of the zones (UTC when there are none). */
@@ -120,13 +120,5 @@ public final class BillingRunService {
 
     private static BillingRunRepository.Actor actor(Principal principal) {
         return new BillingRunRepository.Actor(principal.tokenId(), principal.role().name().toLowerCase(Locale.ROOT));
-    }
-
-    private static UUID uuid(String value, String what) {
-        try {
-            return UUID.fromString(value);
-        } catch (IllegalArgumentException e) {
-            throw ApiProblem.notFound("no " + what + " " + value);
-        }
     }
 }

@@ -1,0 +1,66 @@
+package io.wattflow.stack;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Every component of the local stack as {@code bin/wattflow status} shows it: a table for people, JSON for scripts
+ * and tools (backup, chaos tests, monitoring set-up) that must find each process, its port and its data.
+ */
+public final class StackStatus {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * One process. {@code kind}: postgres, kafka, questdb, flink-jobmanager, flink-taskmanager or billing-api.
+     * {@code role} where one applies, null while stopped: {@code primary} (PostgreSQL), {@code controller} (the KRaft
+     * node that is the active controller), {@code leader} (the JobManager). {@code pid} null while stopped;
+     * {@code port} null for a process without a fixed port (a TaskManager's are ephemeral).
+     */
+    public record Component(String name, String kind, String role, boolean running, Long pid, Integer port, String url, String dataDir) {
+    }
+
+    private StackStatus() {
+    }
+
+    public static List<Component> of(LocalStack stack) {
+        Ports ports = stack.ports();
+        StackLayout layout = stack.layout();
+        List<Component> components = new ArrayList<>();
+        components.add(component("PostgreSQL", "postgres", "primary", stack.postgres().process(), ports.postgres(),
+                stack.postgres().jdbcUrl(PostgresServer.DATABASE), layout.dataDir("postgres")));
+        // A single KRaft node that is both broker and the only controller voter: when it runs, it is the active controller.
+        components.add(component("Kafka", "kafka", "controller", stack.kafka().process(), ports.kafka(),
+                stack.kafka().bootstrapServers(), layout.dataDir("kafka")));
+        components.add(component("QuestDB", "questdb", null, stack.questDb().process(), ports.questDbHttp(), stack.questDb().url(),
+                layout.dataDir("questdb")));
+        FlinkCluster flink = stack.flink();
+        components.add(component(flink.jobManager().name(), "flink-jobmanager", "leader", flink.jobManager(), ports.flinkRest(),
+                flink.restUrl(), flink.home()));
+        for (int i = 1; i <= FlinkCluster.TASK_MANAGERS; i++) {
+            ManagedProcess taskManager = flink.taskManager(i);
+            components.add(component(taskManager.name(), "flink-taskmanager", null, taskManager, null, flink.restUrl(), flink.home()));
+        }
+        components.add(component("billing API", "billing-api", null, stack.api().process(), ports.api(), stack.api().url(), null));
+        return components;
+    }
+
+    private static Component component(String name, String kind, String role, ManagedProcess process, Integer port, String url, Path dataDir) {
+        Optional<ProcessHandle> running = process.running();
+        return new Component(name, kind, running.isPresent() ? role : null, running.isPresent(),
+                running.map(ProcessHandle::pid).orElse(null), port, url, dataDir == null ? null : dataDir.toString());
+    }
+
+    /** {@code {"components":[...]}}, one line. */
+    public static String json(List<Component> components) {
+        try {
+            return JSON.writeValueAsString(Map.of("components", components));
+        } catch (JsonProcessingException e) {
+            throw new StackException("cannot write the status as JSON: " + e.getMessage(), e);
+        }
+    }
+}

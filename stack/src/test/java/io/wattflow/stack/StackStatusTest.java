@@ -1,0 +1,53 @@
+package io.wattflow.stack;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Status of a stack that is not running; LauncherIT checks the same JSON against a running one. */
+class StackStatusTest {
+    @TempDir
+    Path home;
+
+    @Test
+    void everyComponentIsListedWithItsKindPortAndDataAndNoRoleOrPidWhileStopped() throws Exception {
+        LocalStack stack = new LocalStack(new StackLayout(Path.of("..").toAbsolutePath().normalize(), home), Ports.ephemeral(), true);
+        ByteArrayOutputStream printed = new ByteArrayOutputStream();
+
+        new Launcher(stack, new PrintStream(printed, true, StandardCharsets.UTF_8)).run("status", new String[] {"--json"});
+
+        JsonNode components = new ObjectMapper().readTree(printed.toString(StandardCharsets.UTF_8)).get("components");
+        List<String> kinds = new ArrayList<>();
+        components.forEach(component -> {
+            kinds.add(component.get("kind").asText());
+            assertThat(component.get("running").asBoolean()).isFalse();
+            assertThat(component.get("pid").isNull()).isTrue();
+            assertThat(component.get("role").isNull()).isTrue();
+        });
+        assertThat(kinds).containsExactly("postgres", "kafka", "questdb", "flink-jobmanager", "flink-taskmanager", "flink-taskmanager",
+                "billing-api");
+        assertThat(components.get(0).get("port").asInt()).isEqualTo(stack.ports().postgres());
+        assertThat(components.get(0).get("dataDir").asText()).isEqualTo(home.resolve("data/postgres").toString());
+        assertThat(components.get(1).get("port").asInt()).isEqualTo(stack.ports().kafka());
+        assertThat(components.get(3).get("port").asInt()).isEqualTo(stack.ports().flinkRest());
+        assertThat(components.get(4).get("port").isNull()).isTrue();
+        assertThat(components.get(6).get("port").asInt()).isEqualTo(stack.ports().api());
+    }
+
+    @Test
+    void anUnknownArgumentIsRefused() {
+        LocalStack stack = new LocalStack(new StackLayout(Path.of("..").toAbsolutePath().normalize(), home), Ports.ephemeral(), true);
+        assertThatThrownBy(() -> new Launcher(stack, System.out).run("status", new String[] {"--yaml"}))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--json");
+    }
+}
