@@ -130,6 +130,17 @@ class LauncherIT {
                 .singleElement().satisfies(component -> assertThat(component.get("pid").asLong()).isEqualTo(stack.pid("flink-taskmanager-1")));
         assertThat(components).filteredOn(component -> component.get("kind").asText().equals("billing-api")).singleElement()
                 .satisfies(component -> assertThat(env.get("WATTFLOW_API_URL")).endsWith(":" + component.get("port").asInt()));
+
+        // Flink's logs are JSON lines in the Elastic Common Schema, every line of them
+        for (String log : List.of("flink-jobmanager.log", "flink-taskmanager-1.log")) {
+            String text = Files.readString(stack.home.resolve("logs").resolve(log));
+            List<String> lines = List.of(text.substring(0, text.lastIndexOf('\n') + 1).split("\n")); // the last line may be half written
+            assertThat(lines).as(log).hasSizeGreaterThan(10).allSatisfy(line -> {
+                JsonNode event = E2eStack.JSON.readTree(line);
+                assertThat(event.has("@timestamp") && event.has("log.level") && event.has("message")).as(line).isTrue();
+                assertThat(event.get("service.name").asText()).isEqualTo("wattflow-flink");
+            });
+        }
     }
 
     @Test
