@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.wattflow.stack.PostgresServer;
 import io.wattflow.stack.Ports;
 import io.wattflow.stack.testing.TestServices;
 import java.io.IOException;
@@ -119,6 +120,8 @@ final class E2eStack implements AutoCloseable {
         credentials.setProperty("user", env.get("PG_USER"));
         credentials.setProperty("password", Files.readString(Path.of(env.get("PG_PASSWORD_FILE"))).trim());
         try {
+            credentials.setProperty("connectTimeout", PostgresServer.PATIENT_CONNECT_SECONDS);
+            credentials.setProperty("loginTimeout", PostgresServer.PATIENT_CONNECT_SECONDS);
             return DriverManager.getConnection(env.get("PG_URL"), credentials);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot connect to " + env.get("PG_URL"), e);

@@ -30,6 +30,8 @@ public final class PostgresServer {
     public static final String DATABASE = "wattflow";
     public static final String PIPELINE_ROLE = "wattflow_pipeline";
     public static final String API_ROLE = "wattflow_api";
+    /** How long tooling connections wait for PostgreSQL to accept and authenticate them, in seconds (pgjdbc's units). */
+    public static final String PATIENT_CONNECT_SECONDS = "60";
 
     private final StackLayout layout;
     private final int port;
@@ -169,10 +171,17 @@ public final class PostgresServer {
                 .migrate();
     }
 
+    /**
+     * A superuser connection for the launcher and the tests. It waits up to a minute for the server to answer: on a
+     * loaded machine the backend's start and authentication took longer than pgjdbc's 10 s default, and a check that
+     * fails for a slow answer says nothing about what it checks.
+     */
     public Connection connect(String database) throws SQLException {
         Properties properties = new Properties();
         properties.setProperty("user", SUPERUSER);
         properties.setProperty("password", superuserPassword());
+        properties.setProperty("connectTimeout", PATIENT_CONNECT_SECONDS);
+        properties.setProperty("loginTimeout", PATIENT_CONNECT_SECONDS);
         return DriverManager.getConnection(jdbcUrl(database), properties);
     }
 

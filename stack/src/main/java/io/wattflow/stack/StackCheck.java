@@ -59,6 +59,8 @@ public final class StackCheck {
         credentials.setProperty("password", "quest");
         credentials.setProperty("sslmode", "disable");
         credentials.setProperty("preferQueryMode", "simple");
+        credentials.setProperty("connectTimeout", PostgresServer.PATIENT_CONNECT_SECONDS); // as patient as with PostgreSQL
+        credentials.setProperty("loginTimeout", PostgresServer.PATIENT_CONNECT_SECONDS);
         try (Connection connection = DriverManager.getConnection(questDb.jdbcUrl(), credentials);
              Statement statement = connection.createStatement()) {
             try (ResultSet rows = statement.executeQuery("SELECT meter_id, channel, cast(ts AS long) / 1000, energy_mwh FROM energy")) {
