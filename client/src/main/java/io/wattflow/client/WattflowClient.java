@@ -39,6 +39,13 @@ import java.util.UUID;
 public final class WattflowClient {
     private final ApiClient api;
     private final Retry retry;
+    private final ServiceApi service;
+    private final UsageApi usage;
+    private final CustomersApi customers;
+    private final TariffsApi tariffs;
+    private final InvoicingApi invoicing;
+    private final ReportsApi reports;
+    private final TokensApi tokens;
 
     private WattflowClient(Builder builder) {
         ObjectMapper json = ApiClient.createDefaultObjectMapper()
@@ -58,6 +65,13 @@ public final class WattflowClient {
                 .intervalBiFunction(wait)
                 .build();
         this.retry = Retry.of("wattflow-client", config);
+        this.service = new ServiceApi(api);
+        this.usage = new UsageApi(api);
+        this.customers = new CustomersApi(api);
+        this.tariffs = new TariffsApi(api);
+        this.invoicing = new InvoicingApi(api);
+        this.reports = new ReportsApi(api);
+        this.tokens = new TokensApi(api);
     }
 
     public static Builder builder(URI baseUri) {
@@ -83,31 +97,31 @@ public final class WattflowClient {
     }
 
     public ServiceApi service() {
-        return new ServiceApi(api);
+        return service;
     }
 
     public UsageApi usage() {
-        return new UsageApi(api);
+        return usage;
     }
 
     public CustomersApi customers() {
-        return new CustomersApi(api);
+        return customers;
     }
 
     public TariffsApi tariffs() {
-        return new TariffsApi(api);
+        return tariffs;
     }
 
     public InvoicingApi invoicing() {
-        return new InvoicingApi(api);
+        return invoicing;
     }
 
     public ReportsApi reports() {
-        return new ReportsApi(api);
+        return reports;
     }
 
     public TokensApi tokens() {
-        return new TokensApi(api);
+        return tokens;
     }
 
     private static boolean isUnavailable(Throwable failure) {
