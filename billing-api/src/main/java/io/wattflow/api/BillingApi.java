@@ -95,7 +95,7 @@ public final class BillingApi {
         BillingRunRepository runs = new BillingRunRepository(dataSource);
         InvoiceRepository invoices = new InvoiceRepository(dataSource);
         BillingRunService billingRuns = new BillingRunService(runs, invoices, new RunProgress(dataSource), dependencies.completenessThreshold(),
-                new OutboxWriter(objectMapper()), Clock.systemUTC());
+                new OutboxWriter(objectMapper()), Clock.systemUTC(), dependencies.metrics());
         BillingRunWorker worker = new BillingRunWorker(runs, invoices, customers, objectMapper(), dependencies.billingRuns(),
                 dependencies.metrics());
         OutboxRelay relay = dependencies.kafkaBootstrap() == null ? null : new OutboxRelay(dataSource, dependencies.kafkaBootstrap());

@@ -81,18 +81,29 @@ class BillingRunIT {
             }
         });
         instanceA = BillingApi.create(config, new BillingApi.Dependencies(dataSource, settingsA, kafka.bootstrapServers(),
-                new BigDecimal("0.9"), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), 1_000)).start();
+                new BigDecimal("0.9"), METRICS_A, 1_000)).start();
         configB = config;
     }
 
     private static ApiConfig configB;
+    private static final PrometheusMeterRegistry METRICS_A = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private static final PrometheusMeterRegistry METRICS_B = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+    /** A counter summed over both instances (0 where an instance never counted it). */
+    private static double counted(String name, String... tags) {
+        double total = 0;
+        for (PrometheusMeterRegistry registry : List.of(METRICS_A, METRICS_B)) {
+            var counter = registry.find(name).tags(tags).counter();
+            total += counter == null ? 0 : counter.count();
+        }
+        return total;
+    }
 
     /** B starts only once A has crashed, so that A is the one that crashes mid-run. */
     private static void startInstanceB() {
         instanceB = BillingApi.create(configB, new BillingApi.Dependencies(dataSource,
                 new BillingRunWorker.Settings("B", Duration.ofSeconds(2), Duration.ofMillis(200), BillingRunWorker.StepHook.NONE),
-                TestServices.shared().kafka().bootstrapServers(), new BigDecimal("0.9"), new PrometheusMeterRegistry(PrometheusConfig.DEFAULT),
-                1_000)).start();
+                TestServices.shared().kafka().bootstrapServers(), new BigDecimal("0.9"), METRICS_B, 1_000)).start();
     }
 
     @AfterAll
@@ -209,6 +220,12 @@ class BillingRunIT {
         });
         assertThat(adjustments).containsExactly("2026-10 night 5 kWh 1.10");
         // C-5 was held in October; its invoices carry no adjustment for a period it was never invoiced for.
+
+        // Each run is counted once, by the instance that started or finished it: October, its rerun and November
+        // started (the refused duplicate not), three completed (the first one by B after A's crash), one cancelled.
+        assertThat(counted("wattflow_billing_runs_started")).isEqualTo(3);
+        assertThat(counted("wattflow_billing_runs_finished", "status", "completed")).isEqualTo(3);
+        assertThat(counted("wattflow_billing_runs_finished", "status", "cancelled")).isEqualTo(1);
     }
 
     /** Types of the distinct events (by event id) on billing.events, in the order of their ids' first appearance. */

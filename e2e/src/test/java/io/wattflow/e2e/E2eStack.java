@@ -48,16 +48,8 @@ final class E2eStack implements AutoCloseable {
         home = Files.createTempDirectory("wattflow-e2e-");
         Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
         Ports ports = Ports.ephemeral();
-        environment = new HashMap<>(Map.of(
-                "WATTFLOW_HOME", home.toString(),
-                "WATTFLOW_KAFKA_PORT", Integer.toString(ports.kafka()),
-                "WATTFLOW_KAFKA_CONTROLLER_PORT", Integer.toString(ports.kafkaController()),
-                "WATTFLOW_PG_PORT", Integer.toString(ports.postgres()),
-                "WATTFLOW_FLINK_PORT", Integer.toString(ports.flinkRest()),
-                "WATTFLOW_FLINK_RPC_PORT", Integer.toString(ports.flinkRpc()),
-                "WATTFLOW_QUESTDB_PORT", Integer.toString(ports.questDbHttp()),
-                "WATTFLOW_QUESTDB_PG_PORT", Integer.toString(ports.questDbPg()),
-                "WATTFLOW_API_PORT", Integer.toString(ports.api())));
+        environment = new HashMap<>(ports.environment());
+        environment.put("WATTFLOW_HOME", home.toString());
     }
 
     Result wattflow(String... args) throws Exception {

@@ -7,19 +7,25 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.wattflow.client.WattflowClient;
 import io.wattflow.loadgen.GeneratorSettings;
 import io.wattflow.loadgen.ReadingGenerator;
+import io.wattflow.stack.testing.MonitoringRules;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -39,15 +45,22 @@ import org.junit.jupiter.api.TestMethodOrder;
 class LauncherIT {
     private static E2eStack stack;
     private static Instant demoStart;
+    private static AlertWebhook alerts;
 
     @BeforeAll
     static void freshHomeOnFreePorts() throws IOException {
         stack = new E2eStack();
+        alerts = AlertWebhook.start();
+        stack.environment.put("WATTFLOW_ALERT_WEBHOOK_URL", alerts.url());
     }
 
     @AfterAll
     static void stopEverythingAndLeaveNothing() throws Exception {
-        stack.close();
+        try {
+            stack.close();
+        } finally {
+            alerts.close();
+        }
     }
 
     private static E2eStack.Result wattflow(Map<String, String> env, String... args) throws Exception {
@@ -125,11 +138,35 @@ class LauncherIT {
             roles.merge(component.get("kind").asText(), component.get("role").asText("-"), (a, b) -> a + "," + b);
         });
         assertThat(roles).containsExactlyInAnyOrderEntriesOf(Map.of("postgres", "primary", "kafka", "controller", "questdb", "-",
-                "flink-jobmanager", "leader", "flink-taskmanager", "-,-", "billing-api", "-"));
+                "flink-jobmanager", "leader", "flink-taskmanager", "-,-", "billing-api", "-", "exporter", "-,-", "alertmanager", "-",
+                "prometheus", "-"));
         assertThat(components).filteredOn(component -> component.get("name").asText().equals("flink-taskmanager-1"))
                 .singleElement().satisfies(component -> assertThat(component.get("pid").asLong()).isEqualTo(stack.pid("flink-taskmanager-1")));
         assertThat(components).filteredOn(component -> component.get("kind").asText().equals("billing-api")).singleElement()
                 .satisfies(component -> assertThat(env.get("WATTFLOW_API_URL")).endsWith(":" + component.get("port").asInt()));
+
+        // Prometheus scrapes every component, and every metric an alert rule or a dashboard reads exists on this stack
+        String prometheus = env.get("PROMETHEUS_URL");
+        await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() -> {
+            JsonNode targets = getJson(prometheus + "/api/v1/targets?state=active", null).get("data").get("activeTargets");
+            List<String> scrapeJobs = new ArrayList<>();
+            targets.forEach(target -> {
+                scrapeJobs.add(target.get("labels").get("job").asText());
+                assertThat(target.get("health").asText()).as(target.toString()).isEqualTo("up");
+            });
+            assertThat(scrapeJobs).containsExactlyInAnyOrder("prometheus", "alertmanager", "flink-jobmanager", "flink-taskmanager",
+                    "flink-taskmanager", "billing-api", "postgres", "node", "kafka", "questdb");
+        });
+        Set<String> named = new TreeSet<>(MonitoringRules.metricsRead(MonitoringRules.read(stack.repo)));
+        assertThat(named).contains("flink_jobmanager_job_uptime", "wattflow_usage_newest_bucket_age_seconds", "up");
+        Set<String> dashboardMetrics = MonitoringRules.dashboardMetrics(stack.repo);
+        assertThat(dashboardMetrics).contains("flink_taskmanager_job_task_operator_channel_energyAcceptedMilliWattHours",
+                "wattflow_billing_runs_finished_total", "http_server_requests_seconds_bucket");
+        named.addAll(dashboardMetrics);
+        await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofSeconds(5)).untilAsserted(() ->
+                assertThat(named).allSatisfy(metric -> assertThat(getJson(prometheus + "/api/v1/series?match[]="
+                        + URLEncoder.encode("{__name__=\"" + metric + "\"}", StandardCharsets.UTF_8), null).get("data"))
+                        .as("series of " + metric).isNotEmpty()));
 
         // Flink's logs are JSON lines in the Elastic Common Schema, every line of them
         for (String log : List.of("flink-jobmanager.log", "flink-taskmanager-1.log")) {
@@ -180,6 +217,40 @@ class LauncherIT {
         assertThat(again.exit()).isZero();
         assertThat(again.output()).contains("job wattflow-metering is already RUNNING");
         assertThat(wattflow(stack.environment, "flink", "list").output()).contains("wattflow-metering (RUNNING)");
+    }
+
+    @Test
+    @Order(5)
+    void stoppingTheJobRaisesItsAlertThroughAlertmanagerAndRestartingItResolvesIt() throws Exception {
+        Map<String, String> env = stackEnv();
+        String jobId = getJson(env.get("FLINK_REST_URL") + "/jobs/overview", null).get("jobs").get(0).get("jid").asText();
+        int seenBefore = alerts.received().size();
+        Instant beforeStop = Instant.now();
+        E2eStack.Result stop = wattflow(stack.environment, "flink", "stop", "--savepointPath",
+                stack.home.resolve("flink/savepoints").toString(), jobId);
+        assertThat(stop.exit()).as(stop.output()).isZero();
+        Instant stopped = Instant.now();
+        Matcher savepoint = Pattern.compile("Savepoint completed\\. Path: (\\S+)").matcher(stop.output());
+        assertThat(savepoint.find()).as(stop.output()).isTrue();
+
+        // Fires after its `for:` (1 minute), counted from the first evaluation that sees the job gone: at most one
+        // scrape (the job's series go stale) and one evaluation after the stop, plus one interval of scheduling slack.
+        JsonNode firing = await().atMost(Duration.ofMinutes(4)).pollInterval(Duration.ofSeconds(2))
+                .until(() -> alerts.find(seenBefore, "WattflowJobNotRunning", "firing"), found -> found != null);
+        Instant startsAt = Instant.parse(firing.get("startsAt").asText());
+        Duration interval = Duration.ofSeconds(5);
+        assertThat(startsAt).isAfterOrEqualTo(beforeStop.plus(Duration.ofMinutes(1)))
+                .isBeforeOrEqualTo(stopped.plus(Duration.ofMinutes(1)).plus(interval.multipliedBy(3)));
+        assertThat(firing.get("labels").get("severity").asText()).isEqualTo("page");
+        assertThat(firing.get("annotations").get("runbook_url").asText()).isEqualTo("docs/operations.md#wattflowjobnotrunning");
+
+        E2eStack.Result submit = wattflow(stack.environment, "submit", "--from-savepoint", savepoint.group(1));
+        assertThat(submit.exit()).as(submit.output()).isZero();
+        JsonNode resolved = await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2))
+                .until(() -> alerts.find(seenBefore, "WattflowJobNotRunning", "resolved"), found -> found != null);
+        assertThat(Instant.parse(resolved.get("endsAt").asText())).isAfter(startsAt);
+        assertThat(getJson(env.get("FLINK_REST_URL") + "/jobs/overview", null).get("jobs")).anySatisfy(job ->
+                assertThat(job.get("state").asText()).isEqualTo("RUNNING"));
     }
 
     @Test

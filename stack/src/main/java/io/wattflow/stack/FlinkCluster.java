@@ -23,17 +23,22 @@ import java.util.stream.Stream;
 public final class FlinkCluster {
     public static final int TASK_MANAGERS = 2;
     private static final String RESULT_PREFIX = "BASH_JAVA_UTILS_EXEC_RESULT:";
+    // One fixed port per JVM instead of config.yaml's range: Prometheus must know which process answers where.
+    private static final String METRICS_PORT_KEY = "metrics.reporter.prom.port";
 
     private final StackLayout layout;
     private final int restPort;
     private final int rpcPort;
+    private final int metricsPort;
     private final Path flinkHome;
     private final Map<String, String> overrides = new LinkedHashMap<>();
 
-    public FlinkCluster(StackLayout layout, int restPort, int rpcPort) {
+    /** @param metricsPort the JobManager's Prometheus endpoint; TaskManager {@code i} serves on {@code metricsPort + i} */
+    public FlinkCluster(StackLayout layout, int restPort, int rpcPort, int metricsPort) {
         this.layout = layout;
         this.restPort = restPort;
         this.rpcPort = rpcPort;
+        this.metricsPort = metricsPort;
         this.flinkHome = layout.home().resolve("flink");
     }
 
@@ -50,6 +55,11 @@ public final class FlinkCluster {
     /** The cluster's own folder: configuration, checkpoints, savepoints and the TaskManagers' working state. */
     public Path home() {
         return flinkHome;
+    }
+
+    /** The Prometheus endpoint of the JobManager (0) or of TaskManager {@code i}. */
+    public int metricsPort(int process) {
+        return metricsPort + process;
     }
 
     public Path confDir() {
@@ -107,7 +117,7 @@ public final class FlinkCluster {
             List<String> command = command(taskManager, "GET_TM_RESOURCE_PARAMS",
                     "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
                     List.of("--configDir", confDir().toString()),
-                    Map.of("taskmanager.resource-id", resourceId));
+                    Map.of("taskmanager.resource-id", resourceId, METRICS_PORT_KEY, Integer.toString(metricsPort(i))));
             taskManager.start(command, environment(), flinkHome, detached);
             taskManager.awaitReady(() -> {
                 String body = get("/taskmanagers");
@@ -133,6 +143,9 @@ public final class FlinkCluster {
         owned.put("io.tmp.dirs", flinkHome.resolve("tmp/jobmanager").toString());
         owned.put("web.upload.dir", flinkHome.resolve("upload").toString());
         owned.put("env.log.dir", layout.logDir().toString());
+        // The JobManager's reporter reads its port from the file (a -D given to the entrypoint does not reach it);
+        // each TaskManager gets its own with -D.
+        owned.put(METRICS_PORT_KEY, Integer.toString(metricsPort(0)));
         owned.putAll(overrides);
         try {
             Files.createDirectories(confDir());

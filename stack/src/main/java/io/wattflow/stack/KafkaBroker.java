@@ -36,13 +36,16 @@ public final class KafkaBroker {
     private final StackLayout layout;
     private final int port;
     private final int controllerPort;
+    private final int metricsPort;
     private final ManagedProcess process;
     private final Path dataDir;
 
-    public KafkaBroker(StackLayout layout, int port, int controllerPort) {
+    /** @param metricsPort where the JMX exporter agent serves the broker's metrics to Prometheus */
+    public KafkaBroker(StackLayout layout, int port, int controllerPort, int metricsPort) {
         this.layout = layout;
         this.port = port;
         this.controllerPort = controllerPort;
+        this.metricsPort = metricsPort;
         this.process = new ManagedProcess("kafka", layout.runDir(), layout.logDir());
         this.dataDir = layout.dataDir("kafka");
     }
@@ -55,6 +58,11 @@ public final class KafkaBroker {
         return Ports.HOST + ":" + port;
     }
 
+    /** The broker's Prometheus endpoint. */
+    public String metricsUrl() {
+        return "http://" + Ports.HOST + ":" + metricsPort + "/metrics";
+    }
+
     public boolean isRunning() {
         return process.isRunning();
     }
@@ -65,6 +73,7 @@ public final class KafkaBroker {
         }
         Ports.requireFree(port, "Kafka", "WATTFLOW_KAFKA_PORT");
         Ports.requireFree(controllerPort, "the Kafka controller", "WATTFLOW_KAFKA_CONTROLLER_PORT");
+        Ports.requireFree(metricsPort, "Kafka's metrics", "WATTFLOW_KAFKA_METRICS_PORT");
         try {
             Files.createDirectories(dataDir);
             Path properties = dataDir.resolve("server.properties");
@@ -77,6 +86,9 @@ public final class KafkaBroker {
             Files.writeString(log4j, LOG4J, StandardCharsets.UTF_8);
             List<String> command = new ArrayList<>(List.of(StackLayout.javaBinary(),
                     "-Xms128m", "-Xmx256m", "-XX:+UseG1GC", "-XX:MaxGCPauseMillis=20", "-Djava.awt.headless=true",
+                    // Kafka exports only JMX: Prometheus' JMX exporter agent serves it over HTTP, with the rules in deploy/.
+                    "-javaagent:" + layout.kafkaMetricsAgent() + "=" + Ports.HOST + ":" + metricsPort + ":"
+                            + layout.deployDir().resolve("prometheus/kafka-jmx-exporter.yml"),
                     "-Dlog4j2.configurationFile=file:" + log4j,
                     "-Dkafka.logs.dir=" + layout.logDir(),
                     "-Dwattflow.home=" + layout.home(),

@@ -24,11 +24,9 @@ import java.util.stream.Stream;
 
 /** {@code bin/wattflow}: the launcher of the local stack. Every failure is one line saying what to fix. */
 public final class Launcher {
-    static final String USAGE = Commands.usage() + """
-            Ports: WATTFLOW_KAFKA_PORT (19092), WATTFLOW_KAFKA_CONTROLLER_PORT (19093), WATTFLOW_PG_PORT (15432),
-                   WATTFLOW_FLINK_PORT (18081), WATTFLOW_FLINK_RPC_PORT (16123),
-                   WATTFLOW_QUESTDB_PORT (19000), WATTFLOW_QUESTDB_PG_PORT (18812),
-                   WATTFLOW_API_PORT (18080). Data and logs: WATTFLOW_HOME (default <repo>/.wattflow).""";
+    static final String USAGE = Commands.usage() + "Ports: " + String.join(", ", Ports.SETTINGS.stream()
+            .map(setting -> setting.variable() + " (" + setting.defaultPort() + ")").toList()) + ".\n"
+            + "Data and logs: WATTFLOW_HOME (default <repo>/.wattflow). Alerts: WATTFLOW_ALERT_WEBHOOK_URL (Alertmanager's webhook).";
 
     /** A command the launcher runs, with its arguments; its exit status. */
     @FunctionalInterface

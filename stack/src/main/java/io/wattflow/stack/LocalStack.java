@@ -22,6 +22,10 @@ public final class LocalStack {
     private final QuestDbServer questDb;
     private final FlinkCluster flink;
     private final BillingApiServer api;
+    private final PostgresExporter postgresExporter;
+    private final NodeExporter nodeExporter;
+    private final AlertmanagerServer alertmanager;
+    private final PrometheusServer prometheus;
     private final Secrets secrets;
 
     public LocalStack(StackLayout layout, Ports ports, boolean detached) {
@@ -29,10 +33,14 @@ public final class LocalStack {
         this.ports = ports;
         this.detached = detached;
         this.postgres = new PostgresServer(layout, ports.postgres());
-        this.kafka = new KafkaBroker(layout, ports.kafka(), ports.kafkaController());
-        this.questDb = new QuestDbServer(layout, ports.questDbHttp(), ports.questDbPg());
-        this.flink = new FlinkCluster(layout, ports.flinkRest(), ports.flinkRpc());
+        this.kafka = new KafkaBroker(layout, ports.kafka(), ports.kafkaController(), ports.kafkaMetrics());
+        this.questDb = new QuestDbServer(layout, ports.questDbHttp(), ports.questDbPg(), ports.questDbMetrics());
+        this.flink = new FlinkCluster(layout, ports.flinkRest(), ports.flinkRpc(), ports.flinkMetrics());
         this.api = new BillingApiServer(layout, ports.api());
+        this.postgresExporter = new PostgresExporter(layout, ports.postgresExporter());
+        this.nodeExporter = new NodeExporter(layout, ports.nodeExporter());
+        this.alertmanager = new AlertmanagerServer(layout, ports.alertmanager(), System.getenv("WATTFLOW_ALERT_WEBHOOK_URL"));
+        this.prometheus = new PrometheusServer(layout, ports.prometheus());
         this.secrets = new Secrets(layout.secretsDir());
     }
 
@@ -60,6 +68,22 @@ public final class LocalStack {
         return api;
     }
 
+    public PostgresExporter postgresExporter() {
+        return postgresExporter;
+    }
+
+    public NodeExporter nodeExporter() {
+        return nodeExporter;
+    }
+
+    public AlertmanagerServer alertmanager() {
+        return alertmanager;
+    }
+
+    public PrometheusServer prometheus() {
+        return prometheus;
+    }
+
     public void up(PrintStream out) {
         step(out, "PostgreSQL", postgres.isRunning(), postgres::start);
         step(out, "Kafka", kafka.isRunning(), () -> kafka.start(detached));
@@ -71,6 +95,36 @@ public final class LocalStack {
             adminToken(); // generated on first start; the API stores its hash (bootstrap admin token)
             api.start(postgres, kafka, secrets.file("admin-token"), detached);
         });
+        step(out, "PostgreSQL exporter", postgresExporter.isRunning(), () -> postgresExporter.start(postgres, detached));
+        step(out, "node exporter", nodeExporter.isRunning(), () -> nodeExporter.start(detached));
+        step(out, "Alertmanager", alertmanager.isRunning(), () -> alertmanager.start(detached));
+        boolean prometheusRunning = prometheus.isRunning();
+        step(out, "Prometheus", prometheusRunning, () -> prometheus.start(scrapeJobs(), alertmanager.address(), detached));
+        if (prometheusRunning) {
+            prometheus.start(scrapeJobs(), alertmanager.address(), detached); // its configuration follows the stack's
+        }
+    }
+
+    /** What Prometheus scrapes: every component, each under the {@code job} name that dashboards and alerts use. */
+    List<PrometheusServer.ScrapeJob> scrapeJobs() {
+        List<String> taskManagers = new ArrayList<>();
+        for (int i = 1; i <= FlinkCluster.TASK_MANAGERS; i++) {
+            taskManagers.add(address(flink.metricsPort(i)));
+        }
+        return List.of(
+                new PrometheusServer.ScrapeJob("prometheus", "/metrics", List.of(address(ports.prometheus()))),
+                new PrometheusServer.ScrapeJob("alertmanager", "/metrics", List.of(alertmanager.address())),
+                new PrometheusServer.ScrapeJob("flink-jobmanager", "/metrics", List.of(address(flink.metricsPort(0)))),
+                new PrometheusServer.ScrapeJob("flink-taskmanager", "/metrics", taskManagers),
+                new PrometheusServer.ScrapeJob("billing-api", "/metrics", List.of(address(ports.api()))),
+                new PrometheusServer.ScrapeJob("postgres", "/metrics", List.of(postgresExporter.address())),
+                new PrometheusServer.ScrapeJob("node", "/metrics", List.of(nodeExporter.address())),
+                new PrometheusServer.ScrapeJob("kafka", "/metrics", List.of(address(ports.kafkaMetrics()))),
+                new PrometheusServer.ScrapeJob("questdb", "/metrics", List.of(address(ports.questDbMetrics()))));
+    }
+
+    private static String address(int port) {
+        return Ports.HOST + ":" + port;
     }
 
     private static void step(PrintStream out, String name, boolean running, Runnable start) {
@@ -93,6 +147,12 @@ public final class LocalStack {
     /** Stops everything this stack started, in reverse order, each by its recorded PID. */
     public List<String> down() {
         List<String> stopped = new ArrayList<>();
+        for (ManagedProcess monitoring : List.of(prometheus.process(), alertmanager.process(), nodeExporter.process(),
+                postgresExporter.process())) {
+            if (monitoring.stop(Duration.ofSeconds(15))) {
+                stopped.add(monitoring.name());
+            }
+        }
         if (api.process().stop(Duration.ofSeconds(15))) {
             stopped.add("billing API");
         }
@@ -135,6 +195,8 @@ public final class LocalStack {
         env.put("INFLUX_ORG", "wattflow");
         env.put("INFLUX_BUCKET", "wattflow");
         env.put("QUESTDB_PG_URL", questDb.jdbcUrl());
+        env.put("PROMETHEUS_URL", prometheus.url());
+        env.put("ALERTMANAGER_URL", alertmanager.url());
         return env;
     }
 

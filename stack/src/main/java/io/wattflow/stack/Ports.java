@@ -5,38 +5,83 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The TCP ports of the local stack. Each has a default and an environment variable that overrides it,
  * so a demo stack and the test suite (which picks free ports) run side by side.
+ *
+ * @param flinkMetrics the JobManager's Prometheus endpoint; TaskManager {@code i} serves on {@code flinkMetrics + i}
  */
-public record Ports(int kafka, int kafkaController, int postgres, int flinkRest, int flinkRpc, int questDbHttp, int questDbPg, int api) {
+public record Ports(int kafka, int kafkaController, int postgres, int flinkRest, int flinkRpc, int questDbHttp, int questDbPg, int api,
+                    int prometheus, int alertmanager, int postgresExporter, int nodeExporter, int kafkaMetrics, int questDbMetrics,
+                    int flinkMetrics) {
 
     public static final String HOST = "127.0.0.1";
 
-    /** The defaults avoid the well-known ports of services that often run already (5432, 9092, 8080, 9000). */
+    /** One overridable port: its variable and default. The defaults avoid well-known ports (5432, 9092, 8080, 9090). */
+    public record Setting(String variable, int defaultPort, String purpose) {
+    }
+
+    /** Every port setting, in the order of the record's components. */
+    public static final List<Setting> SETTINGS = List.of(
+            new Setting("WATTFLOW_KAFKA_PORT", 19092, "Kafka"),
+            new Setting("WATTFLOW_KAFKA_CONTROLLER_PORT", 19093, "the Kafka controller"),
+            new Setting("WATTFLOW_PG_PORT", 15432, "PostgreSQL"),
+            new Setting("WATTFLOW_FLINK_PORT", 18081, "the Flink REST API and web UI"),
+            new Setting("WATTFLOW_FLINK_RPC_PORT", 16123, "the Flink JobManager's RPC"),
+            new Setting("WATTFLOW_QUESTDB_PORT", 19000, "QuestDB"),
+            new Setting("WATTFLOW_QUESTDB_PG_PORT", 18812, "QuestDB's PostgreSQL protocol"),
+            new Setting("WATTFLOW_API_PORT", 18080, "the billing API"),
+            new Setting("WATTFLOW_PROMETHEUS_PORT", 19090, "Prometheus"),
+            new Setting("WATTFLOW_ALERTMANAGER_PORT", 19095, "Alertmanager"),
+            new Setting("WATTFLOW_PG_EXPORTER_PORT", 19187, "the PostgreSQL exporter"),
+            new Setting("WATTFLOW_NODE_EXPORTER_PORT", 19100, "the node exporter (disk space)"),
+            new Setting("WATTFLOW_KAFKA_METRICS_PORT", 19188, "Kafka's metrics (JMX exporter)"),
+            new Setting("WATTFLOW_QUESTDB_METRICS_PORT", 19003, "QuestDB's metrics"),
+            new Setting("WATTFLOW_FLINK_METRICS_PORT", 19249, "Flink's metrics (this port and the next "
+                    + FlinkCluster.TASK_MANAGERS + ")"));
+
     public static Ports fromEnvironment(Map<String, String> env) {
-        return new Ports(
-                port(env, "WATTFLOW_KAFKA_PORT", 19092),
-                port(env, "WATTFLOW_KAFKA_CONTROLLER_PORT", 19093),
-                port(env, "WATTFLOW_PG_PORT", 15432),
-                port(env, "WATTFLOW_FLINK_PORT", 18081),
-                port(env, "WATTFLOW_FLINK_RPC_PORT", 16123),
-                port(env, "WATTFLOW_QUESTDB_PORT", 19000),
-                port(env, "WATTFLOW_QUESTDB_PG_PORT", 18812),
-                port(env, "WATTFLOW_API_PORT", 18080));
+        int[] ports = new int[SETTINGS.size()];
+        for (int i = 0; i < ports.length; i++) {
+            ports[i] = port(env, SETTINGS.get(i));
+        }
+        return of(ports);
     }
 
     /** Free ports chosen by the kernel, for tests that must not collide with a running demo stack. */
     public static Ports ephemeral() {
-        return new Ports(freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort(), freePort());
+        int[] ports = new int[SETTINGS.size()];
+        for (int i = 0; i < ports.length - 1; i++) {
+            ports[i] = freePort();
+        }
+        ports[ports.length - 1] = freePortBlock(1 + FlinkCluster.TASK_MANAGERS);
+        return of(ports);
     }
 
-    private static int port(Map<String, String> env, String variable, int defaultPort) {
-        String value = env.get(variable);
+    private static Ports of(int[] p) {
+        return new Ports(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14]);
+    }
+
+    /** The variables that select these ports, for a child process or a script. */
+    public Map<String, String> environment() {
+        int[] values = {kafka, kafkaController, postgres, flinkRest, flinkRpc, questDbHttp, questDbPg, api, prometheus, alertmanager,
+                postgresExporter, nodeExporter, kafkaMetrics, questDbMetrics, flinkMetrics};
+        Map<String, String> env = new LinkedHashMap<>();
+        for (int i = 0; i < values.length; i++) {
+            env.put(SETTINGS.get(i).variable(), Integer.toString(values[i]));
+        }
+        return env;
+    }
+
+    private static int port(Map<String, String> env, Setting setting) {
+        String value = env.get(setting.variable());
         if (value == null || value.isBlank()) {
-            return defaultPort;
+            return setting.defaultPort();
         }
         try {
             int port = Integer.parseInt(value.trim());
@@ -45,7 +90,7 @@ public record Ports(int kafka, int kafkaController, int postgres, int flinkRest,
             }
             return port;
         } catch (NumberFormatException e) {
-            throw new StackException(variable + "=" + value + " is not a TCP port: set it to a number from 1 to 65535");
+            throw new StackException(setting.variable() + "=" + value + " is not a TCP port: set it to a number from 1 to 65535");
         }
     }
 
@@ -55,6 +100,29 @@ public record Ports(int kafka, int kafkaController, int postgres, int flinkRest,
             return socket.getLocalPort();
         } catch (IOException e) {
             throw new StackException("cannot find a free TCP port on " + HOST + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The first of {@code size} consecutive free ports, below the kernel's ephemeral range so no client takes them meanwhile. */
+    static int freePortBlock(int size) {
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int first = ThreadLocalRandom.current().nextInt(20_000, 32_000);
+            boolean free = true;
+            for (int port = first; port < first + size && free; port++) {
+                free = isBindable(port);
+            }
+            if (free) {
+                return first;
+            }
+        }
+        throw new StackException("cannot find " + size + " consecutive free TCP ports on " + HOST);
+    }
+
+    private static boolean isBindable(int port) {
+        try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName(HOST))) {
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

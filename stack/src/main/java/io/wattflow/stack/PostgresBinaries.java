@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
-import java.util.List;
 import java.util.stream.Stream;
 
 /** Where the machine's PostgreSQL server binaries are (initdb, pg_ctl): the stack runs its own server with them. */
@@ -23,15 +22,14 @@ final class PostgresBinaries {
             return bin;
         }
         Path found = newestInstalled();
-        if (found == null && "root".equals(System.getProperty("user.name"))) {
-            System.out.println("PostgreSQL server binaries not found: installing the Debian package postgresql");
-            runQuietly(List.of("apt-get", "update", "-q"));
-            runQuietly(List.of("apt-get", "install", "-y", "-q", "postgresql"));
+        if (found == null) {
+            DebianPackages.installOrExplain("postgresql", "PostgreSQL server binaries not found (or set WATTFLOW_PG_BIN to "
+                    + "the folder holding initdb and pg_ctl)");
             found = newestInstalled();
         }
         if (found == null) {
-            throw new StackException("PostgreSQL server binaries not found: run 'sudo apt-get install -y postgresql' "
-                    + "or set WATTFLOW_PG_BIN to the folder holding initdb and pg_ctl");
+            throw new StackException("PostgreSQL server binaries not found after installing postgresql: set WATTFLOW_PG_BIN "
+                    + "to the folder holding initdb and pg_ctl");
         }
         return found;
     }
@@ -56,17 +54,6 @@ final class PostgresBinaries {
             return Integer.parseInt(name.replaceAll("[^0-9].*", ""));
         } catch (NumberFormatException e) {
             return 0;
-        }
-    }
-
-    private static void runQuietly(List<String> command) {
-        try {
-            Process child = new ProcessBuilder(command).inheritIO().start();
-            child.waitFor();
-        } catch (IOException e) {
-            throw new StackException(String.join(" ", command) + " failed: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

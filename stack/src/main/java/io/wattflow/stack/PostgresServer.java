@@ -30,6 +30,8 @@ public final class PostgresServer {
     public static final String DATABASE = "wattflow";
     public static final String PIPELINE_ROLE = "wattflow_pipeline";
     public static final String API_ROLE = "wattflow_api";
+    /** The PostgreSQL exporter's role: server statistics and the aggregates of sql/V11__monitoring.sql. */
+    public static final String MONITOR_ROLE = "wattflow_monitor";
     /** How long tooling connections wait for PostgreSQL to accept and authenticate them, in seconds (pgjdbc's units). */
     public static final String PATIENT_CONNECT_SECONDS = "60";
 
@@ -151,13 +153,14 @@ public final class PostgresServer {
         }
         migrate(database);
         try (Connection db = connect(database); Statement statement = db.createStatement()) {
-            for (String role : List.of(PIPELINE_ROLE, API_ROLE)) {
+            for (String role : List.of(PIPELINE_ROLE, API_ROLE, MONITOR_ROLE)) {
                 statement.execute("ALTER ROLE " + role + " LOGIN");
                 // pgjdbc computes the SCRAM verifier here and sends only that: the password never crosses the wire
                 // or reaches the server's log in clear (ALTER ROLE ... PASSWORD 'x' would put it in both).
                 db.unwrap(PGConnection.class).alterUserPassword(role, rolePassword(role).toCharArray(), "scram-sha-256");
             }
-            statement.execute("GRANT CONNECT ON DATABASE " + identifier(database) + " TO " + PIPELINE_ROLE + ", " + API_ROLE);
+            statement.execute("GRANT CONNECT ON DATABASE " + identifier(database) + " TO " + PIPELINE_ROLE + ", " + API_ROLE + ", "
+                    + MONITOR_ROLE);
         } catch (SQLException e) {
             throw new StackException("cannot grant roles on " + database + ": " + e.getMessage(), e);
         }

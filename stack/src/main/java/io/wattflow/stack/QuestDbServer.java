@@ -27,13 +27,16 @@ public final class QuestDbServer {
     private final StackLayout layout;
     private final int httpPort;
     private final int pgPort;
+    private final int metricsPort;
     private final ManagedProcess process;
     private final Path root;
 
-    public QuestDbServer(StackLayout layout, int httpPort, int pgPort) {
+    /** @param metricsPort QuestDB's small health and metrics server ({@code /metrics} for Prometheus) */
+    public QuestDbServer(StackLayout layout, int httpPort, int pgPort, int metricsPort) {
         this.layout = layout;
         this.httpPort = httpPort;
         this.pgPort = pgPort;
+        this.metricsPort = metricsPort;
         this.process = new ManagedProcess("questdb", layout.runDir(), layout.logDir());
         this.root = layout.dataDir("questdb");
     }
@@ -51,6 +54,11 @@ public final class QuestDbServer {
         return "jdbc:postgresql://" + Ports.HOST + ":" + pgPort + "/qdb";
     }
 
+    /** QuestDB's Prometheus endpoint. */
+    public String metricsUrl() {
+        return "http://" + Ports.HOST + ":" + metricsPort + "/metrics";
+    }
+
     public boolean isRunning() {
         return process.isRunning();
     }
@@ -61,6 +69,7 @@ public final class QuestDbServer {
         }
         Ports.requireFree(httpPort, "QuestDB", "WATTFLOW_QUESTDB_PORT");
         Ports.requireFree(pgPort, "QuestDB's PostgreSQL protocol", "WATTFLOW_QUESTDB_PG_PORT");
+        Ports.requireFree(metricsPort, "QuestDB's metrics", "WATTFLOW_QUESTDB_METRICS_PORT");
         try {
             Files.createDirectories(root);
         } catch (IOException e) {
@@ -71,7 +80,9 @@ public final class QuestDbServer {
                 "QDB_PG_NET_BIND_TO", Ports.HOST + ":" + pgPort,
                 "QDB_LINE_TCP_ENABLED", "false",
                 "QDB_LINE_UDP_ENABLED", "false",
-                "QDB_HTTP_MIN_ENABLED", "false",
+                "QDB_HTTP_MIN_ENABLED", "true",
+                "QDB_HTTP_MIN_NET_BIND_TO", Ports.HOST + ":" + metricsPort,
+                "QDB_METRICS_ENABLED", "true",
                 "QDB_TELEMETRY_ENABLED", "false"));
         // One thread per pool (network, query, write, WAL apply), asleep after 100 idle rounds instead of 10,000: by
         // default seven workers spin and yield between requests, half of QuestDB's CPU during a drain on cores it

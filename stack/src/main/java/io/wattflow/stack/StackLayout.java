@@ -36,6 +36,16 @@ public record StackLayout(Path repo, Path home) {
         return repo.resolve("stack/dist-kafka/target/lib");
     }
 
+    /** Prometheus' JMX exporter as a Java agent: Kafka's metrics over HTTP. */
+    public Path kafkaMetricsAgent() {
+        return repo.resolve("stack/dist-kafka/target/agent/jmx_prometheus_javaagent.jar");
+    }
+
+    /** deploy/: the configuration that production uses too (Prometheus rules, exporter settings). */
+    public Path deployDir() {
+        return repo.resolve("deploy");
+    }
+
     public Path flinkLib() {
         return repo.resolve("stack/dist-flink/target/lib");
     }

@@ -46,6 +46,14 @@ public final class StackStatus {
             components.add(component(taskManager.name(), "flink-taskmanager", null, taskManager, null, flink.restUrl(), flink.home()));
         }
         components.add(component("billing API", "billing-api", null, stack.api().process(), ports.api(), stack.api().url(), null));
+        components.add(component("PostgreSQL exporter", "exporter", null, stack.postgresExporter().process(), ports.postgresExporter(),
+                "http://" + stack.postgresExporter().address() + "/metrics", null));
+        components.add(component("node exporter", "exporter", null, stack.nodeExporter().process(), ports.nodeExporter(),
+                "http://" + stack.nodeExporter().address() + "/metrics", null));
+        components.add(component("Alertmanager", "alertmanager", null, stack.alertmanager().process(), ports.alertmanager(),
+                stack.alertmanager().url(), layout.dataDir("alertmanager")));
+        components.add(component("Prometheus", "prometheus", null, stack.prometheus().process(), ports.prometheus(),
+                stack.prometheus().url(), layout.dataDir("prometheus")));
         return components;
     }
 

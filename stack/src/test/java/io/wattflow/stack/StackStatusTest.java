@@ -35,7 +35,7 @@ class StackStatusTest {
             assertThat(component.get("role").isNull()).isTrue();
         });
         assertThat(kinds).containsExactly("postgres", "kafka", "questdb", "flink-jobmanager", "flink-taskmanager", "flink-taskmanager",
-                "billing-api");
+                "billing-api", "exporter", "exporter", "alertmanager", "prometheus");
         assertThat(components.get(0).get("port").asInt()).isEqualTo(stack.ports().postgres());
         assertThat(components.get(0).get("dataDir").asText()).isEqualTo(home.resolve("data/postgres").toString());
         assertThat(components.get(1).get("port").asInt()).isEqualTo(stack.ports().kafka());

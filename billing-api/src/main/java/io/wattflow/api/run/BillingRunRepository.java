@@ -160,13 +160,14 @@ public final class BillingRunRepository {
         }
     }
 
-    public void finish(UUID runId, RunStatus from, RunStatus to) {
+    /** Moves the run from {@code from} to {@code to}; false when it was not in {@code from} (another instance finished it). */
+    public boolean finish(UUID runId, RunStatus from, RunStatus to) {
         try (Connection connection = dataSource.getConnection(); PreparedStatement statement = connection.prepareStatement(
                 "UPDATE billing_run SET status = ?, finished_at = now(), lease_owner = NULL, lease_until = NULL WHERE id = ? AND status = ?")) {
             statement.setString(1, to.code());
             statement.setObject(2, runId);
             statement.setString(3, from.code());
-            statement.executeUpdate();
+            return statement.executeUpdate() == 1;
         } catch (SQLException e) {
             throw new IllegalStateException("finishing the billing run failed: " + e.getMessage(), e);
         }

@@ -4,6 +4,8 @@ import io.wattflow.api.auth.Principal;
 import io.wattflow.api.auth.Role;
 import io.wattflow.api.problem.ApiProblem;
 import io.wattflow.api.problem.SupportedTimes;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.math.BigDecimal;
 import java.time.Clock;
 import java.time.Instant;
@@ -28,15 +30,17 @@ public final class BillingRunService {
     private final BigDecimal completenessThreshold;
     private final BillingRunRepository.Outbox outbox;
     private final Clock clock;
+    private final Counter runsStarted;
 
     public BillingRunService(BillingRunRepository runs, InvoiceRepository invoices, RunProgress progress, BigDecimal completenessThreshold,
-                             BillingRunRepository.Outbox outbox, Clock clock) {
+                             BillingRunRepository.Outbox outbox, Clock clock, MeterRegistry metrics) {
         this.runs = runs;
         this.invoices = invoices;
         this.progress = progress;
         this.completenessThreshold = completenessThreshold;
         this.outbox = outbox;
         this.clock = clock;
+        this.runsStarted = Counter.builder("wattflow_billing_runs_started").description("billing runs started").register(metrics);
     }
 
     /**
@@ -74,6 +78,7 @@ public final class BillingRunService {
         BillingRunRepository.Run run = runs.create(period.toString(), lastDay, completenessThreshold, currency, force,
                         actor(principal), outbox)
                 .orElseThrow(() -> ApiProblem.conflict("a billing run for " + period + " exists already; cancel it first"));
+        runsStarted.increment();
         return progress.of(run);
     }
 

@@ -2,12 +2,15 @@ package io.wattflow.api.run;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.wattflow.api.customer.CustomerService;
 import io.wattflow.api.resilience.DatabaseGuard;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -70,12 +73,17 @@ public final class BillingRunWorker implements AutoCloseable {
     });
     private final ExecutorService invoicers;
     private volatile boolean crashed;
+    private final Map<RunStatus, Counter> runsFinished = new EnumMap<>(RunStatus.class);
 
     public BillingRunWorker(BillingRunRepository runs, InvoiceRepository invoices, CustomerService customers, ObjectMapper json,
                             Settings settings, MeterRegistry metrics) {
         this.runs = runs;
         this.invoicing = new CustomerInvoicing(runs, invoices, customers, json, settings.hook(), metrics);
         this.settings = settings;
+        for (RunStatus status : List.of(RunStatus.COMPLETED, RunStatus.CANCELLED)) {
+            runsFinished.put(status, Counter.builder("wattflow_billing_runs_finished").description("billing runs finished, by final status")
+                    .tag("status", status.code()).register(metrics));
+        }
         AtomicInteger invoicerNumber = new AtomicInteger();
         this.invoicers = Executors.newFixedThreadPool(settings.invoicingThreads(), runnable -> {
             Thread thread = new Thread(runnable, "billing-run-invoicer-" + invoicerNumber.incrementAndGet());
@@ -124,15 +132,21 @@ public final class BillingRunWorker implements AutoCloseable {
         Heartbeat heartbeat = new Heartbeat();
         if (run.status() == RunStatus.RUNNING) {
             invoiceAll(run, runs.customers(run.id(), CustomerState.PENDING), heartbeat);
-            runs.finish(run.id(), RunStatus.RUNNING, RunStatus.COMPLETED);
+            finished(run, RunStatus.RUNNING, RunStatus.COMPLETED);
         } else {
             for (String customerId : runs.customers(run.id(), CustomerState.INVOICED)) {
                 invoicing.credit(run, customerId);
                 heartbeat.beat();
             }
-            runs.finish(run.id(), RunStatus.CANCELLING, RunStatus.CANCELLED);
+            finished(run, RunStatus.CANCELLING, RunStatus.CANCELLED);
         }
         return true;
+    }
+
+    private void finished(BillingRunRepository.Run run, RunStatus from, RunStatus to) {
+        if (runs.finish(run.id(), from, to)) {
+            runsFinished.get(to).increment();
+        }
     }
 
     /**

@@ -6,7 +6,9 @@ import io.wattflow.pipeline.reading.MeterReading;
 import io.wattflow.pipeline.reading.ParseAndValidate;
 import io.wattflow.pipeline.reading.Rejection;
 import io.wattflow.pipeline.reading.RejectionReason;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.state.ListState;
 import org.apache.flink.api.common.state.ListStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -63,6 +65,8 @@ public final class MeterUsageOperator extends AbstractStreamOperator<UsageBucket
     private transient long watermark;
 
     private transient Counter acceptedCount;
+    /** Energy accepted into buckets, per channel: for dashboards (kWh per hour), never for billing. */
+    private transient Map<String, Counter> energyAccepted;
     private transient Counter duplicates;
     private transient Counter registerResets;
     private transient Counter registerRollovers;
@@ -113,6 +117,7 @@ public final class MeterUsageOperator extends AbstractStreamOperator<UsageBucket
         timers = getInternalTimerService("user-timers", VoidNamespaceSerializer.INSTANCE, this);
         var metrics = getMetricGroup();
         acceptedCount = metrics.counter("readingsAccepted");
+        energyAccepted = new HashMap<>();
         duplicates = metrics.counter("readingsDuplicate");
         registerResets = metrics.counter("registerResets");
         registerRollovers = metrics.counter("registerRollovers");
@@ -158,6 +163,10 @@ public final class MeterUsageOperator extends AbstractStreamOperator<UsageBucket
         registerGaps.inc(accepted.gapsNotBilled());
         registerGlitches.inc(accepted.glitches().size());
         for (BucketChange change : accepted.changes()) {
+            // channels are import or export: the parser accepts no other, so this map has at most two entries
+            energyAccepted.computeIfAbsent(change.key().channel,
+                    channel -> getMetricGroup().addGroup("channel", channel).counter("energyAcceptedMilliWattHours"))
+                    .inc(change.energyMilliWattHours());
             boolean created = meter.bucket(change.key()) == null;
             BucketTotal total = meter.add(change, reading);
             output.collect(new StreamRecord<>(new UsageBucket(reading.meterId, change.key().channel, change.key().bucketStartMillis,

@@ -83,7 +83,7 @@ public final class TestServices {
 
     public synchronized KafkaBroker kafka() {
         if (kafka == null) {
-            kafka = new KafkaBroker(layout, ports.kafka(), ports.kafkaController());
+            kafka = new KafkaBroker(layout, ports.kafka(), ports.kafkaController(), ports.kafkaMetrics());
             kafka.start(false);
         }
         return kafka;
@@ -91,7 +91,7 @@ public final class TestServices {
 
     public synchronized QuestDbServer questDb() {
         if (questDb == null) {
-            questDb = new QuestDbServer(layout, ports.questDbHttp(), ports.questDbPg());
+            questDb = new QuestDbServer(layout, ports.questDbHttp(), ports.questDbPg(), ports.questDbMetrics());
             questDb.start(false);
         }
         return questDb;
