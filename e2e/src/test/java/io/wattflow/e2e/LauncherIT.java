@@ -160,7 +160,7 @@ class LauncherIT {
         Set<String> named = new TreeSet<>(MonitoringRules.metricsRead(MonitoringRules.read(stack.repo)));
         assertThat(named).contains("flink_jobmanager_job_uptime", "wattflow_usage_newest_bucket_age_seconds", "up");
         Set<String> dashboardMetrics = MonitoringRules.dashboardMetrics(stack.repo);
-        assertThat(dashboardMetrics).contains("flink_taskmanager_job_task_operator_channel_energyAcceptedMilliWattHours",
+        assertThat(dashboardMetrics).contains("flink_taskmanager_job_task_operator_channel_energy_accepted_milliwatt_hours_total",
                 "wattflow_billing_runs_finished_total", "http_server_requests_seconds_bucket");
         named.addAll(dashboardMetrics);
         await().atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofSeconds(5)).untilAsserted(() ->

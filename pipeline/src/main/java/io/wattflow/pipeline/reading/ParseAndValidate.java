@@ -30,11 +30,11 @@ public class ParseAndValidate extends ProcessFunction<RawReading, MeterReading> 
     @Override
     public void open(OpenContext openContext) {
         var metrics = getRuntimeContext().getMetricGroup();
-        readingsIn = metrics.counter("readingsIn");
-        lateness = metrics.histogram("readingLatenessSeconds", new DescriptiveStatisticsHistogram(10_000));
+        readingsIn = metrics.counter("readings_in_total");
+        lateness = metrics.histogram("reading_lateness_seconds", new DescriptiveStatisticsHistogram(10_000));
         rejectedByReason = new EnumMap<>(RejectionReason.class);
         for (RejectionReason reason : RejectionReason.values()) {
-            rejectedByReason.put(reason, metrics.addGroup("reason", reason.code()).counter("readingsRejected"));
+            rejectedByReason.put(reason, metrics.addGroup("reason", reason.code()).counter("readings_rejected_total"));
         }
     }
 

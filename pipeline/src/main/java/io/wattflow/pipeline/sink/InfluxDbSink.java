@@ -116,15 +116,15 @@ public class InfluxDbSink<T> implements Sink<T>, SupportsWriterState<T, PendingP
             this.client = InfluxDBClientFactory.create(options);
             this.writeApi = client.getWriteApiBlocking();
             this.breaker = CircuitBreaker.of("influxdb", breakerConfig());
-            metrics.gauge("influxPointsPending", pending::size);
-            metrics.gauge("influxBreakerState", () -> switch (breaker.getState()) {
+            metrics.gauge("influx_points_pending", pending::size);
+            metrics.gauge("influx_breaker_state", () -> switch (breaker.getState()) {
                 case CLOSED -> 0;
                 case HALF_OPEN -> 1;
                 default -> 2; // open, forced open or disabled
             });
-            this.pointsWritten = metrics.counter("influxPointsWritten");
-            this.writeFailures = metrics.counter("influxWriteFailures");
-            this.pointsDropped = metrics.counter("influxPointsDropped");
+            this.pointsWritten = metrics.counter("influx_points_written_total");
+            this.writeFailures = metrics.counter("influx_write_failures_total");
+            this.pointsDropped = metrics.counter("influx_points_dropped_total");
         }
 
         static CircuitBreakerConfig breakerConfig() {

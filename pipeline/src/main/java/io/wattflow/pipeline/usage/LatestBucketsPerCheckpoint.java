@@ -35,7 +35,7 @@ public class LatestBucketsPerCheckpoint extends AbstractStreamOperator<UsageBuck
         super.open();
         JdbcDriverRelease.registerOnce(getRuntimeContext()); // this operator feeds the JDBC sink, in the same task
         latest = new LinkedHashMap<>();
-        bucketsUpserted = getMetricGroup().counter("bucketsUpserted");
+        bucketsUpserted = getMetricGroup().counter("buckets_upserted_total");
     }
 
     @Override

@@ -116,15 +116,15 @@ public final class MeterUsageOperator extends AbstractStreamOperator<UsageBucket
         sweep = new MeterSweep(accounting.rules(), state);
         timers = getInternalTimerService("user-timers", VoidNamespaceSerializer.INSTANCE, this);
         var metrics = getMetricGroup();
-        acceptedCount = metrics.counter("readingsAccepted");
+        acceptedCount = metrics.counter("readings_accepted_total");
         energyAccepted = new HashMap<>();
-        duplicates = metrics.counter("readingsDuplicate");
-        registerResets = metrics.counter("registerResets");
-        registerRollovers = metrics.counter("registerRollovers");
-        registerGaps = metrics.counter("registerGapsNotBilled");
-        registerGlitches = metrics.counter("registerGlitchesUndone");
-        unprocessable = metrics.counter("readingsUnprocessable");
-        metersForgotten = metrics.counter("metersForgotten");
+        duplicates = metrics.counter("readings_duplicate_total");
+        registerResets = metrics.counter("register_resets_total");
+        registerRollovers = metrics.counter("register_rollovers_total");
+        registerGaps = metrics.counter("register_gaps_not_billed_total");
+        registerGlitches = metrics.counter("register_glitches_undone_total");
+        unprocessable = metrics.counter("readings_unprocessable_total");
+        metersForgotten = metrics.counter("meters_forgotten_total");
     }
 
     @Override
@@ -165,7 +165,7 @@ public final class MeterUsageOperator extends AbstractStreamOperator<UsageBucket
         for (BucketChange change : accepted.changes()) {
             // channels are import or export: the parser accepts no other, so this map has at most two entries
             energyAccepted.computeIfAbsent(change.key().channel,
-                    channel -> getMetricGroup().addGroup("channel", channel).counter("energyAcceptedMilliWattHours"))
+                    channel -> getMetricGroup().addGroup("channel", channel).counter("energy_accepted_milliwatt_hours_total"))
                     .inc(change.energyMilliWattHours());
             boolean created = meter.bucket(change.key()) == null;
             BucketTotal total = meter.add(change, reading);
