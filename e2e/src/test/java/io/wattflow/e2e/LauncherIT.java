@@ -168,16 +168,26 @@ class LauncherIT {
                         + URLEncoder.encode("{__name__=\"" + metric + "\"}", StandardCharsets.UTF_8), null).get("data"))
                         .as("series of " + metric).isNotEmpty()));
 
-        // Flink's logs are JSON lines in the Elastic Common Schema, every line of them
-        for (String log : List.of("flink-jobmanager.log", "flink-taskmanager-1.log")) {
-            String text = Files.readString(stack.home.resolve("logs").resolve(log));
+        // Flink's and the API's logs are JSON lines with the same fields (Elastic Common Schema), every line of them, and
+        // the job's task threads name the job (flink-job-id) for correlation
+        Map<String, String> services = Map.of("flink-jobmanager.log", "wattflow-flink", "flink-taskmanager-1.log", "wattflow-flink",
+                "billing-api.log", "wattflow-billing-api");
+        List<JsonNode> taskManagerEvents = new ArrayList<>();
+        for (Map.Entry<String, String> log : services.entrySet()) {
+            String text = Files.readString(stack.home.resolve("logs").resolve(log.getKey()));
             List<String> lines = List.of(text.substring(0, text.lastIndexOf('\n') + 1).split("\n")); // the last line may be half written
-            assertThat(lines).as(log).hasSizeGreaterThan(10).allSatisfy(line -> {
+            // the API logs its start and then only what goes wrong; Flink logs a lot
+            assertThat(lines).as(log.getKey()).hasSizeGreaterThan(log.getKey().startsWith("flink") ? 10 : 0).allSatisfy(line -> {
                 JsonNode event = E2eStack.JSON.readTree(line);
-                assertThat(event.has("@timestamp") && event.has("log.level") && event.has("message")).as(line).isTrue();
-                assertThat(event.get("service.name").asText()).isEqualTo("wattflow-flink");
+                assertThat(event.has("@timestamp") && event.has("log.level") && event.has("log.logger") && event.has("message"))
+                        .as(line).isTrue();
+                assertThat(event.get("service.name").asText()).isEqualTo(log.getValue());
+                if (log.getKey().startsWith("flink-taskmanager")) {
+                    taskManagerEvents.add(event);
+                }
             });
         }
+        assertThat(taskManagerEvents).anySatisfy(event -> assertThat(event.path("flink-job-id").asText()).isEqualTo(jobId));
     }
 
     @Test

@@ -14,6 +14,8 @@ import org.slf4j.MDC;
  */
 public final class RequestMetrics {
     public static final String REQUEST_ID = "X-Request-Id";
+    /** The request id's field in every log line of the request: its name in the Elastic Common Schema. */
+    public static final String REQUEST_ID_LOG_KEY = "http.request.id";
     private static final Pattern SANE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,100}");
     private static final String STARTED = "wattflow.request-started";
 
@@ -29,7 +31,7 @@ public final class RequestMetrics {
             id = UUID.randomUUID().toString();
         }
         ctx.header(REQUEST_ID, id);
-        MDC.put("requestId", id);
+        MDC.put(REQUEST_ID_LOG_KEY, id);
         ctx.attribute(STARTED, System.nanoTime());
     }
 
@@ -45,6 +47,6 @@ public final class RequestMetrics {
                     .register(registry)
                     .record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         }
-        MDC.remove("requestId");
+        MDC.remove(REQUEST_ID_LOG_KEY);
     }
 }
