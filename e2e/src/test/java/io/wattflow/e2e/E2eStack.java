@@ -44,10 +44,15 @@ final class E2eStack implements AutoCloseable {
     }
 
     E2eStack() throws IOException {
+        this(false);
+    }
+
+    /** @param highlyAvailable ports for {@code up --ha} (the other Kafka nodes' ports free too) */
+    E2eStack(boolean highlyAvailable) throws IOException {
         repo = TestServices.repository();
         home = Files.createTempDirectory("wattflow-e2e-");
         Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Ports ports = Ports.ephemeral();
+        Ports ports = highlyAvailable ? Ports.ephemeralHighlyAvailable() : Ports.ephemeral();
         environment = new HashMap<>(ports.environment());
         environment.put("WATTFLOW_HOME", home.toString());
     }

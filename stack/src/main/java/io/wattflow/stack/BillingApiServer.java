@@ -37,7 +37,7 @@ public final class BillingApiServer {
         return process.isRunning();
     }
 
-    public void start(PostgresServer postgres, KafkaBroker kafka, Path adminTokenFile, boolean detached) {
+    public void start(PostgresServer postgres, KafkaCluster kafka, Path adminTokenFile, boolean detached) {
         if (isRunning()) {
             return;
         }

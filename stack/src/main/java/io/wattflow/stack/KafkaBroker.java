@@ -25,29 +25,70 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
 
 /**
- * A single-node Apache Kafka broker in KRaft mode, as its own JVM, from the jars of {@code stack/dist-kafka}.
- * Configured for transactions on one broker: the transaction state log has replication factor 1 and min ISR 1,
- * and {@code transaction.max.timeout.ms} is above every sink's {@code transaction.timeout.ms}.
+ * An Apache Kafka node in KRaft mode (broker and controller), as its own JVM, from the jars of {@code stack/dist-kafka}:
+ * alone, or one of the three of {@link KafkaCluster#highlyAvailable}. Transactions work on one node (the transaction
+ * state log has the cluster's replication factor and min ISR), and {@code transaction.max.timeout.ms} is above every
+ * sink's {@code transaction.timeout.ms}.
  */
 public final class KafkaBroker {
     /** The Flink sinks use 15 minutes; the broker allows up to one hour. */
     public static final long TRANSACTION_MAX_TIMEOUT_MS = Duration.ofHours(1).toMillis();
 
     private final StackLayout layout;
+    private final int nodeId;
     private final int port;
     private final int controllerPort;
     private final int metricsPort;
+    private final String quorumVoters;
+    private final int clusterSize;
+    private final String clusterBootstrap;
     private final ManagedProcess process;
     private final Path dataDir;
 
-    /** @param metricsPort where the JMX exporter agent serves the broker's metrics to Prometheus */
+    /** A single-node cluster: this broker is its only controller voter. */
     public KafkaBroker(StackLayout layout, int port, int controllerPort, int metricsPort) {
+        this(layout, "kafka", 1, port, controllerPort, metricsPort, "1@" + Ports.HOST + ":" + controllerPort, 1,
+                Ports.HOST + ":" + port);
+    }
+
+    /**
+     * One node of a KRaft cluster whose every node is broker and controller.
+     *
+     * @param name             its process and data folder name
+     * @param quorumVoters     {@code controller.quorum.voters} of the cluster
+     * @param clusterSize      nodes in the cluster: replication factor of every topic (3 at most), min ISR 2 from 3 nodes
+     * @param clusterBootstrap every node's client address, for the admin client
+     */
+    KafkaBroker(StackLayout layout, String name, int nodeId, int port, int controllerPort, int metricsPort, String quorumVoters,
+                int clusterSize, String clusterBootstrap) {
         this.layout = layout;
+        this.nodeId = nodeId;
         this.port = port;
         this.controllerPort = controllerPort;
         this.metricsPort = metricsPort;
-        this.process = new ManagedProcess("kafka", layout.runDir(), layout.logDir());
-        this.dataDir = layout.dataDir("kafka");
+        this.quorumVoters = quorumVoters;
+        this.clusterSize = clusterSize;
+        this.clusterBootstrap = clusterBootstrap;
+        this.process = new ManagedProcess(name, layout.runDir(), layout.logDir());
+        this.dataDir = layout.dataDir(name);
+    }
+
+    /** Copies of every topic's partitions: the cluster's size, three at most. */
+    public short replicationFactor() {
+        return (short) Math.min(3, clusterSize);
+    }
+
+    /** Replicas that must have a write before it is acknowledged (acks=all): 2 of 3, else 1. */
+    public int minInSyncReplicas() {
+        return clusterSize >= 3 ? 2 : 1;
+    }
+
+    public int nodeId() {
+        return nodeId;
+    }
+
+    public int port() {
+        return port;
     }
 
     public ManagedProcess process() {
@@ -58,9 +99,9 @@ public final class KafkaBroker {
         return Ports.HOST + ":" + port;
     }
 
-    /** The broker's Prometheus endpoint. */
-    public String metricsUrl() {
-        return "http://" + Ports.HOST + ":" + metricsPort + "/metrics";
+    /** Where the broker's Prometheus endpoint listens, as host:port. */
+    public String metricsAddress() {
+        return Ports.HOST + ":" + metricsPort;
     }
 
     public boolean isRunning() {
@@ -71,6 +112,15 @@ public final class KafkaBroker {
         if (isRunning()) {
             return;
         }
+        launch(detached, Uuid.randomUuid().toString());
+        awaitReady();
+    }
+
+    /**
+     * Starts the process without waiting for it to answer: the nodes of a cluster start together, since none answers
+     * before a majority of the controller voters runs. Storage is formatted on first start with {@code clusterId}.
+     */
+    void launch(boolean detached, String clusterId) {
         Ports.requireFree(port, "Kafka", "WATTFLOW_KAFKA_PORT");
         Ports.requireFree(controllerPort, "the Kafka controller", "WATTFLOW_KAFKA_CONTROLLER_PORT");
         Ports.requireFree(metricsPort, "Kafka's metrics", "WATTFLOW_KAFKA_METRICS_PORT");
@@ -80,7 +130,7 @@ public final class KafkaBroker {
             Files.writeString(properties, serverProperties(), StandardCharsets.UTF_8);
             String classPath = StackLayout.classPathOf(layout.kafkaLib());
             if (!Files.exists(dataDir.resolve("logs/meta.properties"))) {
-                format(classPath, properties);
+                format(classPath, properties, clusterId);
             }
             Path log4j = dataDir.resolve("log4j2.properties");
             Files.writeString(log4j, LOG4J, StandardCharsets.UTF_8);
@@ -94,15 +144,17 @@ public final class KafkaBroker {
                     "-Dwattflow.home=" + layout.home(),
                     "-cp", classPath, "kafka.Kafka", properties.toString()));
             process.start(command, Map.of(), dataDir, detached);
-            process.awaitReady(this::answers, Duration.ofSeconds(90), "answering on " + bootstrapServers());
         } catch (IOException e) {
             throw new StackException("cannot prepare Kafka in " + dataDir + ": " + e.getMessage(), e);
         }
     }
 
-    private void format(String classPath, Path properties) throws IOException {
-        // KRaft wants a base64 UUID as cluster id; a random one per data directory.
-        String clusterId = Uuid.randomUuid().toString();
+    void awaitReady() {
+        process.awaitReady(this::answers, Duration.ofSeconds(90), "answering on " + bootstrapServers());
+    }
+
+    /** KRaft wants a base64 UUID as cluster id, the same on every node of a cluster. */
+    private void format(String classPath, Path properties, String clusterId) throws IOException {
         Process formatter = new ProcessBuilder(StackLayout.javaBinary(), "-Xmx128m", "-cp", classPath,
                 "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", properties.toString())
                 .redirectErrorStream(true).start();
@@ -120,8 +172,8 @@ public final class KafkaBroker {
     String serverProperties() {
         return String.join("\n",
                 "process.roles=broker,controller",
-                "node.id=1",
-                "controller.quorum.voters=1@" + Ports.HOST + ":" + controllerPort,
+                "node.id=" + nodeId,
+                "controller.quorum.voters=" + quorumVoters,
                 "listeners=PLAINTEXT://" + Ports.HOST + ":" + port + ",CONTROLLER://" + Ports.HOST + ":" + controllerPort,
                 "advertised.listeners=PLAINTEXT://" + Ports.HOST + ":" + port,
                 "controller.listener.names=CONTROLLER",
@@ -129,14 +181,18 @@ public final class KafkaBroker {
                 "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
                 "log.dirs=" + dataDir.resolve("logs"),
                 "num.partitions=2",
-                "offsets.topic.replication.factor=1",
+                "offsets.topic.replication.factor=" + replicationFactor(),
                 "offsets.topic.num.partitions=4",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
+                "transaction.state.log.replication.factor=" + replicationFactor(),
+                "transaction.state.log.min.isr=" + minInSyncReplicas(),
+                "default.replication.factor=" + replicationFactor(),
+                "min.insync.replicas=" + minInSyncReplicas(),
+                // a replica that was not in sync never becomes leader: that would drop acknowledged readings
+                "unclean.leader.election.enable=false",
                 "transaction.state.log.num.partitions=4",
                 "transaction.max.timeout.ms=" + TRANSACTION_MAX_TIMEOUT_MS,
-                "share.coordinator.state.topic.replication.factor=1",
-                "share.coordinator.state.topic.min.isr=1",
+                "share.coordinator.state.topic.replication.factor=" + replicationFactor(),
+                "share.coordinator.state.topic.min.isr=" + minInSyncReplicas(),
                 "group.initial.rebalance.delay.ms=0",
                 "auto.create.topics.enable=false",
                 // the default 128 MiB dedupe buffer does not fit the small heap of a laptop stack
@@ -150,8 +206,8 @@ public final class KafkaBroker {
             return false;
         }
         try (Admin admin = admin()) {
-            admin.describeCluster().nodes().get(2, TimeUnit.SECONDS);
-            return true;
+            // this node is up when the cluster lists it among its live brokers
+            return admin.describeCluster().nodes().get(2, TimeUnit.SECONDS).stream().anyMatch(node -> node.id() == nodeId);
         } catch (Exception e) {
             return false;
         }
@@ -159,7 +215,7 @@ public final class KafkaBroker {
 
     public Admin admin() {
         Properties properties = new Properties();
-        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, clusterBootstrap);
         properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
         properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
         properties.put(AdminClientConfig.CLIENT_ID_CONFIG, "wattflow-stack-" + UUID.randomUUID());
@@ -174,7 +230,7 @@ public final class KafkaBroker {
         try (Admin admin = admin()) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
             List<NewTopic> missing = topics.stream().filter(t -> !existing.contains(t.name()))
-                    .map(t -> new NewTopic(t.name(), t.partitions(), (short) 1).configs(t.configs())).toList();
+                    .map(t -> new NewTopic(t.name(), t.partitions(), replicationFactor()).configs(t.configs())).toList();
             if (!missing.isEmpty()) {
                 admin.createTopics(missing).all().get(60, TimeUnit.SECONDS);
             }

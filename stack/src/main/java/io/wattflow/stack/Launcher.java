@@ -52,7 +52,9 @@ public final class Launcher {
             Path repo = Path.of(System.getProperty("wattflow.repo", "."));
             String home = System.getenv("WATTFLOW_HOME");
             StackLayout layout = new StackLayout(repo, home == null || home.isBlank() ? repo.resolve(".wattflow") : Path.of(home));
-            Launcher launcher = new Launcher(new LocalStack(layout, Ports.fromEnvironment(System.getenv()), true), System.out);
+            LocalStack.Topology topology = args[0].equals("up") && List.of(args).contains("--ha")
+                    ? LocalStack.Topology.HIGHLY_AVAILABLE : LocalStack.recordedTopology(layout);
+            Launcher launcher = new Launcher(new LocalStack(layout, Ports.fromEnvironment(System.getenv()), true, topology), System.out);
             exit = launcher.run(args[0], Arrays.copyOfRange(args, 1, args.length));
         } catch (StackException e) {
             System.err.println("wattflow: " + e.getMessage());
@@ -67,7 +69,14 @@ public final class Launcher {
     /** What each command of commands.tsv that runs in the launcher does. */
     Map<String, Handler> handlers() {
         Map<String, Handler> handlers = new LinkedHashMap<>();
-        handlers.put("up", args -> done(this::up));
+        handlers.put("up", args -> {
+            for (String arg : args) {
+                if (!arg.equals("--ha")) {
+                    throw new IllegalArgumentException("up takes only --ha, got '" + arg + "'");
+                }
+            }
+            return done(this::up);
+        });
         handlers.put("down", args -> done(this::down));
         handlers.put("status", args -> done(() -> status(args)));
         handlers.put("env", args -> done(() -> stack.environment().forEach((key, value) -> out.println(key + "=" + value))));
@@ -172,7 +181,7 @@ public final class Launcher {
     }
 
     LoadGenerator.Summary produce(String[] args) {
-        requireRunning(stack.kafka().process(), "Kafka");
+        requireKafka();
         List<String> withBootstrap = new ArrayList<>(List.of(args));
         if (!withBootstrap.contains("--bootstrap")) {
             withBootstrap.addAll(0, List.of("--bootstrap", stack.kafka().bootstrapServers()));
@@ -185,7 +194,7 @@ public final class Launcher {
 
     /** Runs one of Kafka's stock tools against the stack's broker, with the terminal as its input and output. */
     int kafkaTool(String mainClass, String[] args) {
-        requireRunning(stack.kafka().process(), "Kafka");
+        requireKafka();
         List<String> command = new ArrayList<>(List.of(StackLayout.javaBinary(), "-Xmx256m",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn",
                 "-cp", StackLayout.classPathOf(stack.layout().kafkaLib()), mainClass));
@@ -285,6 +294,12 @@ public final class Launcher {
         }
         throw new StackException("after " + timeout.toSeconds() + " s PostgreSQL holds " + seen + " of " + expectedMilliWattHours
                 + " mWh; see the job in the Flink UI at " + stack.flink().restUrl() + " and bin/wattflow logs");
+    }
+
+    private void requireKafka() {
+        if (stack.kafka().anyRunning().isEmpty()) {
+            throw new StackException("Kafka is not running: start the stack with bin/wattflow up");
+        }
     }
 
     private static void requireRunning(ManagedProcess process, String name) {

@@ -1,6 +1,9 @@
 package io.wattflow.stack;
 
+import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -18,7 +21,8 @@ public final class LocalStack {
     private final Ports ports;
     private final boolean detached;
     private final PostgresServer postgres;
-    private final KafkaBroker kafka;
+    private final Topology topology;
+    private final KafkaCluster kafka;
     private final QuestDbServer questDb;
     private final FlinkCluster flink;
     private final BillingApiServer api;
@@ -28,12 +32,26 @@ public final class LocalStack {
     private final PrometheusServer prometheus;
     private final Secrets secrets;
 
+    /**
+     * What {@code up} starts. {@code SMALL}: one of each component. {@code HIGHLY_AVAILABLE} ({@code up --ha}): no single
+     * point of failure where the stack provides one yet (today: three Kafka nodes; docs/operations.md).
+     */
+    public enum Topology {
+        SMALL, HIGHLY_AVAILABLE
+    }
+
+    /** The stack in {@code layout.home()}, in the topology it was started in (small when it never was). */
     public LocalStack(StackLayout layout, Ports ports, boolean detached) {
+        this(layout, ports, detached, recordedTopology(layout));
+    }
+
+    public LocalStack(StackLayout layout, Ports ports, boolean detached, Topology topology) {
         this.layout = layout;
         this.ports = ports;
         this.detached = detached;
+        this.topology = topology;
         this.postgres = new PostgresServer(layout, ports.postgres());
-        this.kafka = new KafkaBroker(layout, ports.kafka(), ports.kafkaController(), ports.kafkaMetrics());
+        this.kafka = topology == Topology.HIGHLY_AVAILABLE ? KafkaCluster.highlyAvailable(layout, ports) : KafkaCluster.single(layout, ports);
         this.questDb = new QuestDbServer(layout, ports.questDbHttp(), ports.questDbPg(), ports.questDbMetrics());
         this.flink = new FlinkCluster(layout, ports.flinkRest(), ports.flinkRpc(), ports.flinkMetrics());
         this.api = new BillingApiServer(layout, ports.api());
@@ -52,7 +70,30 @@ public final class LocalStack {
         return postgres;
     }
 
-    public KafkaBroker kafka() {
+    public Topology topology() {
+        return topology;
+    }
+
+    /** The topology {@code up} recorded in the stack's home; small when there is none. */
+    public static Topology recordedTopology(StackLayout layout) {
+        try {
+            Path file = layout.runDir().resolve("topology");
+            return Files.exists(file) ? Topology.valueOf(Files.readString(file).strip()) : Topology.SMALL;
+        } catch (IOException | IllegalArgumentException e) {
+            throw new StackException("cannot read the stack's topology in " + layout.runDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void recordTopology() {
+        try {
+            Files.createDirectories(layout.runDir());
+            Files.writeString(layout.runDir().resolve("topology"), topology.name());
+        } catch (IOException e) {
+            throw new StackException("cannot record the stack's topology in " + layout.runDir() + ": " + e.getMessage(), e);
+        }
+    }
+
+    public KafkaCluster kafka() {
         return kafka;
     }
 
@@ -85,8 +126,15 @@ public final class LocalStack {
     }
 
     public void up(PrintStream out) {
+        Topology running = recordedTopology(layout);
+        if (running != topology && postgres.isRunning()) {
+            throw new StackException("the stack in " + layout.home() + " runs " + (running == Topology.SMALL ? "small" : "highly available")
+                    + ": stop it with bin/wattflow down first, or set WATTFLOW_HOME to another folder");
+        }
+        recordTopology();
         step(out, "PostgreSQL", postgres.isRunning(), postgres::start);
-        step(out, "Kafka", kafka.isRunning(), () -> kafka.start(detached));
+        step(out, kafka.brokers().size() == 1 ? "Kafka" : "Kafka (" + kafka.brokers().size() + " nodes)", kafka.isRunning(),
+                () -> kafka.start(detached));
         kafka.createTopics(KafkaBroker.wattflowTopics());
         step(out, "QuestDB", questDb.isRunning(), () -> questDb.start(detached));
         boolean flinkComplete = flink.processes().stream().allMatch(ManagedProcess::isRunning);
@@ -119,7 +167,7 @@ public final class LocalStack {
                 new PrometheusServer.ScrapeJob("billing-api", "/metrics", List.of(address(ports.api()))),
                 new PrometheusServer.ScrapeJob("postgres", "/metrics", List.of(postgresExporter.address())),
                 new PrometheusServer.ScrapeJob("node", "/metrics", List.of(nodeExporter.address())),
-                new PrometheusServer.ScrapeJob("kafka", "/metrics", List.of(address(ports.kafkaMetrics()))),
+                new PrometheusServer.ScrapeJob("kafka", "/metrics", kafka.brokers().stream().map(KafkaBroker::metricsAddress).toList()),
                 new PrometheusServer.ScrapeJob("questdb", "/metrics", List.of(address(ports.questDbMetrics()))));
     }
 
@@ -165,12 +213,16 @@ public final class LocalStack {
         if (questDb.process().stop(Duration.ofSeconds(20))) {
             stopped.add("QuestDB");
         }
-        if (kafka.process().stop(Duration.ofSeconds(30))) {
-            stopped.add("Kafka");
-        }
+        stopped.addAll(kafka.stop());
         if (postgres.isRunning()) {
             postgres.stop();
             stopped.add("PostgreSQL");
+        }
+        try {
+            // stopped: the next up may choose either topology (the data folders stay)
+            Files.deleteIfExists(layout.runDir().resolve("topology"));
+        } catch (IOException e) {
+            throw new StackException("cannot remove " + layout.runDir().resolve("topology") + ": " + e.getMessage(), e);
         }
         return stopped;
     }

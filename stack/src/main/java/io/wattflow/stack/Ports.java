@@ -63,6 +63,22 @@ public record Ports(int kafka, int kafkaController, int postgres, int flinkRest,
         return of(ports);
     }
 
+    /**
+     * Free ports for {@code up --ha}: as {@link #ephemeral()}, with the Kafka ports chosen so that the other nodes' ports
+     * ({@link KafkaCluster#NODE_PORT_STEP} and twice that above) are free too.
+     */
+    public static Ports ephemeralHighlyAvailable() {
+        int[] ports = toArray(ephemeral());
+        for (String variable : List.of("WATTFLOW_KAFKA_PORT", "WATTFLOW_KAFKA_CONTROLLER_PORT", "WATTFLOW_KAFKA_METRICS_PORT")) {
+            ports[SETTINGS.stream().map(Setting::variable).toList().indexOf(variable)] = freeSpacedPorts(KafkaCluster.NODE_PORT_STEP, 3);
+        }
+        return of(ports);
+    }
+
+    private static int[] toArray(Ports ports) {
+        return ports.environment().values().stream().mapToInt(Integer::parseInt).toArray();
+    }
+
     private static Ports of(int[] p) {
         return new Ports(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14]);
     }
@@ -105,17 +121,22 @@ public record Ports(int kafka, int kafkaController, int postgres, int flinkRest,
 
     /** The first of {@code size} consecutive free ports, below the kernel's ephemeral range so no client takes them meanwhile. */
     static int freePortBlock(int size) {
+        return freeSpacedPorts(1, size);
+    }
+
+    /** The first of {@code count} free ports {@code step} apart, below the kernel's ephemeral range. */
+    static int freeSpacedPorts(int step, int count) {
         for (int attempt = 0; attempt < 200; attempt++) {
-            int first = ThreadLocalRandom.current().nextInt(20_000, 32_000);
+            int first = ThreadLocalRandom.current().nextInt(20_000, 32_000 - step * count);
             boolean free = true;
-            for (int port = first; port < first + size && free; port++) {
-                free = isBindable(port);
+            for (int i = 0; i < count && free; i++) {
+                free = isBindable(first + i * step);
             }
             if (free) {
                 return first;
             }
         }
-        throw new StackException("cannot find " + size + " consecutive free TCP ports on " + HOST);
+        throw new StackException("cannot find " + count + " free TCP ports " + step + " apart on " + HOST);
     }
 
     private static boolean isBindable(int port) {

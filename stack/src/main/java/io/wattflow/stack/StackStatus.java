@@ -33,9 +33,14 @@ public final class StackStatus {
         List<Component> components = new ArrayList<>();
         components.add(component("PostgreSQL", "postgres", "primary", stack.postgres().process(), ports.postgres(),
                 stack.postgres().jdbcUrl(PostgresServer.DATABASE), layout.dataDir("postgres")));
-        // A single KRaft node that is both broker and the only controller voter: when it runs, it is the active controller.
-        components.add(component("Kafka", "kafka", "controller", stack.kafka().process(), ports.kafka(),
-                stack.kafka().bootstrapServers(), layout.dataDir("kafka")));
+        // Every KRaft node is a broker and a controller voter; the one leading the metadata quorum is the active controller.
+        KafkaCluster kafka = stack.kafka();
+        Optional<Integer> activeController = kafka.activeController();
+        for (KafkaBroker broker : kafka.brokers()) {
+            String role = activeController.filter(leader -> leader == broker.nodeId()).map(leader -> "controller").orElse(null);
+            components.add(component(kafka.brokers().size() == 1 ? "Kafka" : broker.process().name(), "kafka", role, broker.process(),
+                    broker.port(), broker.bootstrapServers(), layout.dataDir(broker.process().name())));
+        }
         components.add(component("QuestDB", "questdb", null, stack.questDb().process(), ports.questDbHttp(), stack.questDb().url(),
                 layout.dataDir("questdb")));
         FlinkCluster flink = stack.flink();

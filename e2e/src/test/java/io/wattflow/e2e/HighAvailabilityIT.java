@@ -1,0 +1,135 @@
+package io.wattflow.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.wattflow.client.WattflowClient;
+import io.wattflow.loadgen.GeneratorSettings;
+import io.wattflow.loadgen.ReadingGenerator;
+import java.math.BigDecimal;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.config.ConfigResource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code bin/wattflow up --ha}, driven as a user would: three Kafka nodes, every topic on all three with
+ * min.insync.replicas 2; the node leading a partition of {@code readings} is killed between two batches of readings, and
+ * every reading of both is billed exactly once; {@code up} brings the node back.
+ */
+class HighAvailabilityIT {
+    private static E2eStack stack;
+
+    @BeforeAll
+    static void highlyAvailableStackOnFreePorts() throws Exception {
+        stack = new E2eStack(true);
+    }
+
+    @AfterAll
+    static void stopEverythingAndLeaveNothing() throws Exception {
+        stack.close();
+    }
+
+    private static Admin admin(Map<String, String> env) {
+        Properties properties = new Properties();
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, env.get("KAFKA_BOOTSTRAP"));
+        properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        return Admin.create(properties);
+    }
+
+    private static void assertThreeReplicas(Admin admin, List<String> topics) throws Exception {
+        for (TopicDescription topic : admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+            assertThat(topic.partitions()).as(topic.name()).allSatisfy(partition -> assertThat(partition.replicas()).hasSize(3));
+        }
+    }
+
+    private static BigDecimal expectedTotal(List<GeneratorSettings> batches, String meter) {
+        long total = 0;
+        for (GeneratorSettings batch : batches) {
+            for (ReadingGenerator.IntervalReading reading : ReadingGenerator.validReadings(batch)) {
+                if (reading.meterId().equals(meter)) {
+                    total += reading.energyMilliWattHours();
+                }
+            }
+        }
+        return BigDecimal.valueOf(total, 6);
+    }
+
+    private static GeneratorSettings produce(int seed, Instant start) throws Exception {
+        String produced = stack.ok("produce", "--meters", "10", "--rate", "500", "--duration", "3s", "--seed", Integer.toString(seed),
+                "--start", start.toString());
+        assertThat(produced).contains("produced 1500 records");
+        return new GeneratorSettings(10, 150, 15, seed, start, 0, 0, 0, 0);
+    }
+
+    @Test
+    void theKafkaNodeLeadingReadingsDiesBetweenTwoBatchesAndEveryReadingIsBilledOnce() throws Exception {
+        String up = stack.ok("up", "--ha");
+        assertThat(up).contains("Kafka (3 nodes): starting");
+        Map<String, String> env = stack.env();
+        assertThat(env.get("KAFKA_BOOTSTRAP").split(",")).hasSize(3);
+
+        // status --json: three Kafka nodes, one of them the active controller
+        JsonNode components = E2eStack.JSON.readTree(stack.ok("status", "--json")).get("components");
+        List<String> kafkaRoles = new ArrayList<>();
+        components.forEach(component -> {
+            if (component.get("kind").asText().equals("kafka")) {
+                assertThat(component.get("running").asBoolean()).isTrue();
+                kafkaRoles.add(component.get("role").asText("-"));
+            }
+        });
+        assertThat(kafkaRoles).hasSize(3).containsOnlyOnce("controller");
+
+        int leader;
+        try (Admin admin = admin(env)) {
+            assertThreeReplicas(admin, List.of("readings", "readings.dlq", "billing.events"));
+            Config readings = admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, "readings")))
+                    .all().get(30, TimeUnit.SECONDS).values().iterator().next();
+            assertThat(readings.get("min.insync.replicas").value()).isEqualTo("2");
+            assertThat(readings.get("unclean.leader.election.enable").value()).isEqualTo("false");
+            leader = admin.describeTopics(List.of("readings")).allTopicNames().get(30, TimeUnit.SECONDS).get("readings")
+                    .partitions().get(0).leader().id();
+        }
+
+        stack.ok("submit");
+        // Two batches one after the other in record time (150 readings of 15 minutes per meter each), within the horizon
+        Instant start = Instant.now().truncatedTo(ChronoUnit.DAYS).minus(Duration.ofDays(4));
+        GeneratorSettings first = produce(21, start);
+
+        stack.kill("kafka-" + leader);
+        GeneratorSettings second = produce(22, first.end());
+
+        WattflowClient api = WattflowClient.builder(URI.create(env.get("WATTFLOW_API_URL"))).token(env.get("WATTFLOW_ADMIN_TOKEN")).build();
+        for (String meter : List.of("MTR-0001", "MTR-0005", "MTR-0010")) {
+            BigDecimal expected = expectedTotal(List.of(first, second), meter);
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
+                    assertThat(api.call(() -> api.usage().getMeterUsage(meter, first.start().toString(), second.end().toString(), "15m",
+                            null, null)).getTotalKwh()).isEqualByComparingTo(expected));
+        }
+        assertThat(E2eStack.getJson(env.get("FLINK_REST_URL") + "/jobs/overview", null).get("jobs").get(0).get("state").asText())
+                .isEqualTo("RUNNING");
+
+        // Kafka's own topics, made once the job committed offsets and transactions, are replicated three times too
+        try (Admin admin = admin(env)) {
+            assertThreeReplicas(admin, List.of("__consumer_offsets", "__transaction_state"));
+        }
+
+        // up brings the dead node back into the cluster
+        assertThat(stack.ok("up")).contains("Kafka (3 nodes): starting");
+        assertThat(stack.ok("status")).containsPattern("kafka-" + leader + "\\s+running");
+    }
+}
