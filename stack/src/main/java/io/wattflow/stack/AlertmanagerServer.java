@@ -1,7 +1,6 @@
 package io.wattflow.stack;
 
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -11,33 +10,14 @@ import java.util.Map;
  * grouped by name and sent to the webhook of {@code WATTFLOW_ALERT_WEBHOOK_URL} (firing and resolved) when it is
  * set; without it they are only shown by Alertmanager's API and UI.
  */
-public final class AlertmanagerServer {
-    private final int port;
-    private final ManagedProcess process;
+public final class AlertmanagerServer extends HttpServerProcess {
     private final Path home;
     private final String webhookUrl;
 
     public AlertmanagerServer(StackLayout layout, int port, String webhookUrl) {
-        this.port = port;
-        this.process = new ManagedProcess("alertmanager", layout.runDir(), layout.logDir());
+        super(layout, "alertmanager", port, "Alertmanager", "WATTFLOW_ALERTMANAGER_PORT");
         this.home = layout.dataDir("alertmanager");
         this.webhookUrl = webhookUrl == null || webhookUrl.isBlank() ? null : webhookUrl.strip();
-    }
-
-    public ManagedProcess process() {
-        return process;
-    }
-
-    public String url() {
-        return "http://" + Ports.HOST + ":" + port;
-    }
-
-    public String address() {
-        return Ports.HOST + ":" + port;
-    }
-
-    public boolean isRunning() {
-        return process.isRunning();
     }
 
     public void start(boolean detached) {
@@ -45,7 +25,6 @@ public final class AlertmanagerServer {
             return;
         }
         Path binary = DebianPackages.require("prometheus-alertmanager", "prometheus-alertmanager");
-        Ports.requireFree(port, "Alertmanager", "WATTFLOW_ALERTMANAGER_PORT");
         Path config = home.resolve("alertmanager.yml");
         YamlFiles.write(config, "Written by bin/wattflow; the webhook is WATTFLOW_ALERT_WEBHOOK_URL.", configuration());
         List<String> command = List.of(binary.toString(),
@@ -54,8 +33,7 @@ public final class AlertmanagerServer {
                 "--web.listen-address=" + address(),
                 // one instance: no gossip port (it would bind 9094 on every interface)
                 "--cluster.listen-address=");
-        process.start(command, Map.of(), home, detached);
-        process.awaitReady(() -> HttpProbe.answers(url() + "/-/ready"), Duration.ofSeconds(60), "GET " + url() + "/-/ready");
+        start(command, Map.of(), home, detached, "/-/ready");
     }
 
     Map<String, Object> configuration() {
@@ -73,7 +51,4 @@ public final class AlertmanagerServer {
         return Map.of("route", route, "receivers", List.of(receiver));
     }
 
-    public void stop() {
-        process.stop(Duration.ofSeconds(15));
-    }
 }

@@ -16,7 +16,7 @@ import java.util.Map;
  * the rules of {@code deploy/prometheus/rules/} and sends alerts to the stack's Alertmanager. Its configuration is
  * generated for the stack's ports; its data is kept for a day.
  */
-public final class PrometheusServer {
+public final class PrometheusServer extends HttpServerProcess {
     /** How often every target is scraped and every rule evaluated on the local stack. */
     public static final Duration SCRAPE_INTERVAL = Duration.ofSeconds(5);
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
@@ -26,27 +26,12 @@ public final class PrometheusServer {
     }
 
     private final StackLayout layout;
-    private final int port;
-    private final ManagedProcess process;
     private final Path home;
 
     public PrometheusServer(StackLayout layout, int port) {
+        super(layout, "prometheus", port, "Prometheus", "WATTFLOW_PROMETHEUS_PORT");
         this.layout = layout;
-        this.port = port;
-        this.process = new ManagedProcess("prometheus", layout.runDir(), layout.logDir());
         this.home = layout.dataDir("prometheus");
-    }
-
-    public ManagedProcess process() {
-        return process;
-    }
-
-    public String url() {
-        return "http://" + Ports.HOST + ":" + port;
-    }
-
-    public boolean isRunning() {
-        return process.isRunning();
     }
 
     /** Starts Prometheus; when it runs already, rewrites its configuration and has it reloaded (a new target, say). */
@@ -59,15 +44,13 @@ public final class PrometheusServer {
             return;
         }
         Path binary = DebianPackages.require("prometheus", "prometheus");
-        Ports.requireFree(port, "Prometheus", "WATTFLOW_PROMETHEUS_PORT");
         List<String> command = List.of(binary.toString(),
                 "--config.file=" + config,
                 "--storage.tsdb.path=" + home.resolve("data"),
                 "--storage.tsdb.retention.time=1d",
-                "--web.listen-address=" + Ports.HOST + ":" + port,
+                "--web.listen-address=" + address(),
                 "--web.enable-lifecycle");
-        process.start(command, Map.of(), home, detached);
-        process.awaitReady(() -> HttpProbe.answers(url() + "/-/ready"), Duration.ofSeconds(60), "GET " + url() + "/-/ready");
+        start(command, Map.of(), home, detached, "/-/ready");
     }
 
     private void reload() {
@@ -98,7 +81,4 @@ public final class PrometheusServer {
         return config;
     }
 
-    public void stop() {
-        process.stop(Duration.ofSeconds(15));
-    }
 }
