@@ -9,6 +9,9 @@ import io.wattflow.loadgen.GeneratorSettings;
 import io.wattflow.loadgen.ReadingGenerator;
 import java.math.BigDecimal;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -93,6 +96,21 @@ class HighAvailabilityIT {
             }
         });
         assertThat(kafkaRoles).hasSize(3).containsOnlyOnce("controller");
+        // two API instances behind NGINX, which is where WATTFLOW_API_URL points
+        List<String> apiKinds = new ArrayList<>();
+        List<Integer> loadBalancerPorts = new ArrayList<>();
+        components.forEach(component -> {
+            String kind = component.get("kind").asText();
+            if (kind.equals("billing-api") || kind.equals("load-balancer")) {
+                assertThat(component.get("running").asBoolean()).isTrue();
+                apiKinds.add(kind);
+            }
+            if (kind.equals("load-balancer")) {
+                loadBalancerPorts.add(component.get("port").asInt());
+            }
+        });
+        assertThat(apiKinds).containsExactlyInAnyOrder("billing-api", "billing-api", "load-balancer");
+        assertThat(env.get("WATTFLOW_API_URL")).isEqualTo("http://127.0.0.1:" + loadBalancerPorts.get(0));
 
         int leader;
         try (Admin admin = admin(env)) {
@@ -123,13 +141,27 @@ class HighAvailabilityIT {
         assertThat(E2eStack.getJson(env.get("FLINK_REST_URL") + "/jobs/overview", null).get("jobs").get(0).get("state").asText())
                 .isEqualTo("RUNNING");
 
+        // One API instance dies while GETs go through NGINX: every one of them is answered 200
+        HttpClient http = HttpClient.newHttpClient();
+        URI usage = URI.create(env.get("WATTFLOW_API_URL") + "/api/v1/meters/MTR-0001/usage?from=" + first.start() + "&to=" + second.end()
+                + "&granularity=15m");
+        List<Integer> statuses = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            if (i == 50) {
+                stack.kill("billing-api-1");
+            }
+            statuses.add(http.send(HttpRequest.newBuilder(usage).header("Authorization", "Bearer " + env.get("WATTFLOW_ADMIN_TOKEN"))
+                    .build(), HttpResponse.BodyHandlers.discarding()).statusCode());
+        }
+        assertThat(statuses).as("statuses of the GETs through NGINX").hasSize(200).containsOnly(200);
+
         // Kafka's own topics, made once the job committed offsets and transactions, are replicated three times too
         try (Admin admin = admin(env)) {
             assertThreeReplicas(admin, List.of("__consumer_offsets", "__transaction_state"));
         }
 
-        // up brings the dead node back into the cluster
-        assertThat(stack.ok("up")).contains("Kafka (3 nodes): starting");
-        assertThat(stack.ok("status")).containsPattern("kafka-" + leader + "\\s+running");
+        // up brings the dead node and the dead API instance back
+        assertThat(stack.ok("up")).contains("Kafka (3 nodes): starting", "billing API (2 instances behind NGINX): starting");
+        assertThat(stack.ok("status")).containsPattern("kafka-" + leader + "\\s+running").containsPattern("billing-api-1\\s+running");
     }
 }

@@ -14,9 +14,14 @@ public final class BillingApiServer {
     private final Map<String, String> settings = new HashMap<>();
 
     public BillingApiServer(StackLayout layout, int port) {
+        this(layout, "billing-api", port);
+    }
+
+    /** @param name the process name, also the instance's id as the owner of billing-run leases */
+    public BillingApiServer(StackLayout layout, String name, int port) {
         this.layout = layout;
         this.port = port;
-        this.process = new ManagedProcess("billing-api", layout.runDir(), layout.logDir());
+        this.process = new ManagedProcess(name, layout.runDir(), layout.logDir());
     }
 
     /** One more WATTFLOW_* setting of the API (see docs/billing-api.md), for the next start. */
@@ -30,7 +35,15 @@ public final class BillingApiServer {
     }
 
     public String url() {
-        return "http://" + Ports.HOST + ":" + port;
+        return "http://" + address();
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String address() {
+        return Ports.HOST + ":" + port;
     }
 
     public boolean isRunning() {

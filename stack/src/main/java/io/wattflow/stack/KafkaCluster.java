@@ -18,9 +18,6 @@ import org.apache.kafka.common.Uuid;
  * node may die without losing an acknowledged reading or stopping producers and the job.
  */
 public final class KafkaCluster {
-    /** Node {@code n} (1-based) of a cluster listens on the configured ports plus {@code NODE_PORT_STEP * (n - 1)}. */
-    public static final int NODE_PORT_STEP = 10;
-
     private final StackLayout layout;
     private final List<KafkaBroker> brokers;
 
@@ -39,12 +36,12 @@ public final class KafkaCluster {
         List<String> voters = new ArrayList<>();
         List<String> bootstrap = new ArrayList<>();
         for (int n = 1; n <= nodes; n++) {
-            voters.add(n + "@" + Ports.HOST + ":" + (ports.kafkaController() + NODE_PORT_STEP * (n - 1)));
-            bootstrap.add(Ports.HOST + ":" + (ports.kafka() + NODE_PORT_STEP * (n - 1)));
+            voters.add(n + "@" + Ports.HOST + ":" + (ports.kafkaController() + Ports.HA_PORT_STEP * (n - 1)));
+            bootstrap.add(Ports.HOST + ":" + (ports.kafka() + Ports.HA_PORT_STEP * (n - 1)));
         }
         List<KafkaBroker> brokers = new ArrayList<>();
         for (int n = 1; n <= nodes; n++) {
-            int offset = NODE_PORT_STEP * (n - 1);
+            int offset = Ports.HA_PORT_STEP * (n - 1);
             brokers.add(new KafkaBroker(layout, "kafka-" + n, n, ports.kafka() + offset, ports.kafkaController() + offset,
                     ports.kafkaMetrics() + offset, String.join(",", voters), nodes, String.join(",", bootstrap)));
         }

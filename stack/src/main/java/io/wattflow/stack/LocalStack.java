@@ -25,7 +25,7 @@ public final class LocalStack {
     private final KafkaCluster kafka;
     private final QuestDbServer questDb;
     private final FlinkCluster flink;
-    private final BillingApiServer api;
+    private final ApiTier api;
     private final PostgresExporter postgresExporter;
     private final NodeExporter nodeExporter;
     private final AlertmanagerServer alertmanager;
@@ -54,7 +54,7 @@ public final class LocalStack {
         this.kafka = topology == Topology.HIGHLY_AVAILABLE ? KafkaCluster.highlyAvailable(layout, ports) : KafkaCluster.single(layout, ports);
         this.questDb = new QuestDbServer(layout, ports.questDbHttp(), ports.questDbPg(), ports.questDbMetrics());
         this.flink = new FlinkCluster(layout, ports.flinkRest(), ports.flinkRpc(), ports.flinkMetrics());
-        this.api = new BillingApiServer(layout, ports.api());
+        this.api = topology == Topology.HIGHLY_AVAILABLE ? ApiTier.highlyAvailable(layout, ports) : ApiTier.single(layout, ports);
         this.postgresExporter = new PostgresExporter(layout, ports.postgresExporter());
         this.nodeExporter = new NodeExporter(layout, ports.nodeExporter());
         this.alertmanager = new AlertmanagerServer(layout, ports.alertmanager(), System.getenv("WATTFLOW_ALERT_WEBHOOK_URL"));
@@ -105,7 +105,7 @@ public final class LocalStack {
         return flink;
     }
 
-    public BillingApiServer api() {
+    public ApiTier api() {
         return api;
     }
 
@@ -139,7 +139,8 @@ public final class LocalStack {
         step(out, "QuestDB", questDb.isRunning(), () -> questDb.start(detached));
         boolean flinkComplete = flink.processes().stream().allMatch(ManagedProcess::isRunning);
         step(out, "Flink (1 JobManager, " + FlinkCluster.TASK_MANAGERS + " TaskManagers)", flinkComplete, () -> flink.start(detached));
-        step(out, "billing API", api.isRunning(), () -> {
+        step(out, api.instances().size() == 1 ? "billing API" : "billing API (" + api.instances().size() + " instances behind NGINX)",
+                api.isRunning(), () -> {
             adminToken(); // generated on first start; the API stores its hash (bootstrap admin token)
             api.start(postgres, kafka, secrets.file("admin-token"), detached);
         });
@@ -164,7 +165,7 @@ public final class LocalStack {
                 new PrometheusServer.ScrapeJob("alertmanager", "/metrics", List.of(alertmanager.address())),
                 new PrometheusServer.ScrapeJob("flink-jobmanager", "/metrics", List.of(address(flink.metricsPort(0)))),
                 new PrometheusServer.ScrapeJob("flink-taskmanager", "/metrics", taskManagers),
-                new PrometheusServer.ScrapeJob("billing-api", "/metrics", List.of(address(ports.api()))),
+                new PrometheusServer.ScrapeJob("billing-api", "/metrics", api.instances().stream().map(BillingApiServer::address).toList()),
                 new PrometheusServer.ScrapeJob("postgres", "/metrics", List.of(postgresExporter.address())),
                 new PrometheusServer.ScrapeJob("node", "/metrics", List.of(nodeExporter.address())),
                 new PrometheusServer.ScrapeJob("kafka", "/metrics", kafka.brokers().stream().map(KafkaBroker::metricsAddress).toList()),
@@ -201,9 +202,7 @@ public final class LocalStack {
                 stopped.add(monitoring.name());
             }
         }
-        if (api.process().stop(Duration.ofSeconds(15))) {
-            stopped.add("billing API");
-        }
+        stopped.addAll(api.stop());
         List<ManagedProcess> flinkProcesses = flink.processes();
         for (int i = flinkProcesses.size() - 1; i >= 0; i--) {
             if (flinkProcesses.get(i).stop(Duration.ofSeconds(20))) {

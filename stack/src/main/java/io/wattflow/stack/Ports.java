@@ -22,6 +22,13 @@ public record Ports(int kafka, int kafkaController, int postgres, int flinkRest,
 
     public static final String HOST = "127.0.0.1";
 
+    /**
+     * In {@code up --ha}, the n-th copy of a component listens this many ports above the previous one: Kafka node n on the
+     * Kafka ports plus {@code HA_PORT_STEP * (n - 1)}, API instance n on the API's port plus {@code HA_PORT_STEP * n}
+     * (NGINX takes the API's port).
+     */
+    public static final int HA_PORT_STEP = 10;
+
     /** One overridable port: its variable and default. The defaults avoid well-known ports (5432, 9092, 8080, 9090). */
     public record Setting(String variable, int defaultPort, String purpose) {
     }
@@ -64,13 +71,14 @@ public record Ports(int kafka, int kafkaController, int postgres, int flinkRest,
     }
 
     /**
-     * Free ports for {@code up --ha}: as {@link #ephemeral()}, with the Kafka ports chosen so that the other nodes' ports
-     * ({@link KafkaCluster#NODE_PORT_STEP} and twice that above) are free too.
+     * Free ports for {@code up --ha}: as {@link #ephemeral()}, with the Kafka and API ports chosen so that the other
+     * copies' ports ({@link #HA_PORT_STEP} and twice that above) are free too.
      */
     public static Ports ephemeralHighlyAvailable() {
         int[] ports = toArray(ephemeral());
-        for (String variable : List.of("WATTFLOW_KAFKA_PORT", "WATTFLOW_KAFKA_CONTROLLER_PORT", "WATTFLOW_KAFKA_METRICS_PORT")) {
-            ports[SETTINGS.stream().map(Setting::variable).toList().indexOf(variable)] = freeSpacedPorts(KafkaCluster.NODE_PORT_STEP, 3);
+        for (String variable : List.of("WATTFLOW_KAFKA_PORT", "WATTFLOW_KAFKA_CONTROLLER_PORT", "WATTFLOW_KAFKA_METRICS_PORT",
+                "WATTFLOW_API_PORT")) {
+            ports[SETTINGS.stream().map(Setting::variable).toList().indexOf(variable)] = freeSpacedPorts(HA_PORT_STEP, 3);
         }
         return of(ports);
     }

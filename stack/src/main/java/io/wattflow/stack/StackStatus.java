@@ -50,7 +50,13 @@ public final class StackStatus {
             ManagedProcess taskManager = flink.taskManager(i);
             components.add(component(taskManager.name(), "flink-taskmanager", null, taskManager, null, flink.restUrl(), flink.home()));
         }
-        components.add(component("billing API", "billing-api", null, stack.api().process(), ports.api(), stack.api().url(), null));
+        ApiTier api = stack.api();
+        for (BillingApiServer instance : api.instances()) {
+            components.add(component(api.instances().size() == 1 ? "billing API" : instance.process().name(), "billing-api", null,
+                    instance.process(), instance.port(), instance.url(), null));
+        }
+        api.loadBalancer().ifPresent(nginx -> components.add(component("NGINX", "load-balancer", null, nginx.process(), ports.api(),
+                nginx.url(), null)));
         components.add(component("PostgreSQL exporter", "exporter", null, stack.postgresExporter().process(), ports.postgresExporter(),
                 "http://" + stack.postgresExporter().address() + "/metrics", null));
         components.add(component("node exporter", "exporter", null, stack.nodeExporter().process(), ports.nodeExporter(),
