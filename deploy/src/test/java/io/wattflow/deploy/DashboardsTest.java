@@ -54,8 +54,7 @@ class DashboardsTest {
 
     @Test
     void recordedSeriesThatDashboardsUseAreRecordingRules() {
-        Set<String> recorded = new TreeSet<>();
-        MonitoringRules.read(REPO).stream().filter(rule -> rule.record() != null).forEach(rule -> recorded.add(rule.record()));
+        Set<String> recorded = MonitoringRules.recorded(MonitoringRules.read(REPO));
         Set<String> used = new TreeSet<>();
         Pattern recordedName = Pattern.compile("\\b(wattflow:[a-z0-9_:]+)");
         for (String query : MonitoringRules.dashboardQueries(REPO)) {

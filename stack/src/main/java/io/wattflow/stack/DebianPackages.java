@@ -3,7 +3,6 @@ package io.wattflow.stack;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -43,8 +42,8 @@ public final class DebianPackages {
         }
         synchronized (APT) {
             System.out.println(why + ": installing the Debian package " + debianPackage);
-            List<String> install = new ArrayList<>(List.of("apt-get", "-o", "DPkg::Lock::Timeout=300", "install", "-y", "-q",
-                    "--no-install-recommends", debianPackage));
+            List<String> install = List.of("apt-get", "-o", "DPkg::Lock::Timeout=300", "install", "-y", "-q",
+                    "--no-install-recommends", debianPackage);
             if (run(install) != 0) {
                 // The package lists may be missing or stale on a fresh machine: refresh them once and try again.
                 run(List.of("apt-get", "-o", "DPkg::Lock::Timeout=300", "update", "-q"));

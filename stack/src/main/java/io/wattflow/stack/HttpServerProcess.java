@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * A server of the stack that is one plain process on one port of {@link Ports#HOST}, ready when an HTTP path answers:
- * what Prometheus, Alertmanager and the exporters have in common.
+ * what the billing API, NGINX, Prometheus, Alertmanager and the exporters have in common.
  */
 public abstract class HttpServerProcess {
     private final ManagedProcess process;
@@ -28,6 +28,10 @@ public abstract class HttpServerProcess {
 
     public ManagedProcess process() {
         return process;
+    }
+
+    public int port() {
+        return port;
     }
 
     public String address() {

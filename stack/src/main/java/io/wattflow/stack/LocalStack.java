@@ -147,11 +147,8 @@ public final class LocalStack {
         step(out, "PostgreSQL exporter", postgresExporter.isRunning(), () -> postgresExporter.start(postgres, detached));
         step(out, "node exporter", nodeExporter.isRunning(), () -> nodeExporter.start(detached));
         step(out, "Alertmanager", alertmanager.isRunning(), () -> alertmanager.start(detached));
-        boolean prometheusRunning = prometheus.isRunning();
-        step(out, "Prometheus", prometheusRunning, () -> prometheus.start(scrapeJobs(), alertmanager.address(), detached));
-        if (prometheusRunning) {
-            prometheus.start(scrapeJobs(), alertmanager.address(), detached); // its configuration follows the stack's
-        }
+        prometheus.configure(scrapeJobs(), alertmanager.address()); // a running one follows the stack's targets
+        step(out, "Prometheus", prometheus.isRunning(), () -> prometheus.start(detached));
     }
 
     /** What Prometheus scrapes: every component, each under the {@code job} name that dashboards and alerts use. */
@@ -161,7 +158,7 @@ public final class LocalStack {
             taskManagers.add(address(flink.metricsPort(i)));
         }
         return List.of(
-                new PrometheusServer.ScrapeJob("prometheus", "/metrics", List.of(address(ports.prometheus()))),
+                new PrometheusServer.ScrapeJob("prometheus", "/metrics", List.of(prometheus.address())),
                 new PrometheusServer.ScrapeJob("alertmanager", "/metrics", List.of(alertmanager.address())),
                 new PrometheusServer.ScrapeJob("flink-jobmanager", "/metrics", List.of(address(flink.metricsPort(0)))),
                 new PrometheusServer.ScrapeJob("flink-taskmanager", "/metrics", taskManagers),
@@ -169,7 +166,7 @@ public final class LocalStack {
                 new PrometheusServer.ScrapeJob("postgres", "/metrics", List.of(postgresExporter.address())),
                 new PrometheusServer.ScrapeJob("node", "/metrics", List.of(nodeExporter.address())),
                 new PrometheusServer.ScrapeJob("kafka", "/metrics", kafka.brokers().stream().map(KafkaBroker::metricsAddress).toList()),
-                new PrometheusServer.ScrapeJob("questdb", "/metrics", List.of(address(ports.questDbMetrics()))));
+                new PrometheusServer.ScrapeJob("questdb", "/metrics", List.of(questDb.metricsAddress())));
     }
 
     private static String address(int port) {

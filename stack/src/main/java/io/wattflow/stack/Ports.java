@@ -75,7 +75,7 @@ public record Ports(int kafka, int kafkaController, int postgres, int flinkRest,
      * copies' ports ({@link #HA_PORT_STEP} and twice that above) are free too.
      */
     public static Ports ephemeralHighlyAvailable() {
-        int[] ports = toArray(ephemeral());
+        int[] ports = ephemeral().values();
         for (String variable : List.of("WATTFLOW_KAFKA_PORT", "WATTFLOW_KAFKA_CONTROLLER_PORT", "WATTFLOW_KAFKA_METRICS_PORT",
                 "WATTFLOW_API_PORT")) {
             ports[SETTINGS.stream().map(Setting::variable).toList().indexOf(variable)] = freeSpacedPorts(HA_PORT_STEP, 3);
@@ -83,8 +83,10 @@ public record Ports(int kafka, int kafkaController, int postgres, int flinkRest,
         return of(ports);
     }
 
-    private static int[] toArray(Ports ports) {
-        return ports.environment().values().stream().mapToInt(Integer::parseInt).toArray();
+    /** The ports in the order of {@link #SETTINGS}. */
+    private int[] values() {
+        return new int[] {kafka, kafkaController, postgres, flinkRest, flinkRpc, questDbHttp, questDbPg, api, prometheus, alertmanager,
+                postgresExporter, nodeExporter, kafkaMetrics, questDbMetrics, flinkMetrics};
     }
 
     private static Ports of(int[] p) {
@@ -93,8 +95,7 @@ public record Ports(int kafka, int kafkaController, int postgres, int flinkRest,
 
     /** The variables that select these ports, for a child process or a script. */
     public Map<String, String> environment() {
-        int[] values = {kafka, kafkaController, postgres, flinkRest, flinkRpc, questDbHttp, questDbPg, api, prometheus, alertmanager,
-                postgresExporter, nodeExporter, kafkaMetrics, questDbMetrics, flinkMetrics};
+        int[] values = values();
         Map<String, String> env = new LinkedHashMap<>();
         for (int i = 0; i < values.length; i++) {
             env.put(SETTINGS.get(i).variable(), Integer.toString(values[i]));

@@ -34,23 +34,32 @@ public final class PrometheusServer extends HttpServerProcess {
         this.home = layout.dataDir("prometheus");
     }
 
-    /** Starts Prometheus; when it runs already, rewrites its configuration and has it reloaded (a new target, say). */
-    public void start(List<ScrapeJob> jobs, String alertmanagerAddress, boolean detached) {
-        Path config = home.resolve("prometheus.yml");
-        YamlFiles.write(config, "Written by bin/wattflow for this stack's ports; the rules are deploy/prometheus/rules/.",
+    /** Writes the configuration for these targets; a running Prometheus reloads it (a new target, say). */
+    public void configure(List<ScrapeJob> jobs, String alertmanagerAddress) {
+        YamlFiles.write(config(), "Written by bin/wattflow for this stack's ports; the rules are deploy/prometheus/rules/.",
                 configuration(jobs, alertmanagerAddress));
         if (isRunning()) {
             reload();
+        }
+    }
+
+    /** Starts Prometheus with the configuration {@link #configure} wrote. */
+    public void start(boolean detached) {
+        if (isRunning()) {
             return;
         }
         Path binary = DebianPackages.require("prometheus", "prometheus");
         List<String> command = List.of(binary.toString(),
-                "--config.file=" + config,
+                "--config.file=" + config(),
                 "--storage.tsdb.path=" + home.resolve("data"),
                 "--storage.tsdb.retention.time=1d",
                 "--web.listen-address=" + address(),
                 "--web.enable-lifecycle");
         start(command, Map.of(), home, detached, "/-/ready");
+    }
+
+    private Path config() {
+        return home.resolve("prometheus.yml");
     }
 
     private void reload() {

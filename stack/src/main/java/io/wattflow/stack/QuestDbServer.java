@@ -54,9 +54,9 @@ public final class QuestDbServer {
         return "jdbc:postgresql://" + Ports.HOST + ":" + pgPort + "/qdb";
     }
 
-    /** QuestDB's Prometheus endpoint. */
-    public String metricsUrl() {
-        return "http://" + Ports.HOST + ":" + metricsPort + "/metrics";
+    /** Where QuestDB's Prometheus endpoint listens, as host:port. */
+    public String metricsAddress() {
+        return Ports.HOST + ":" + metricsPort;
     }
 
     public boolean isRunning() {

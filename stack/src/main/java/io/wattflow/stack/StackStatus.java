@@ -58,9 +58,9 @@ public final class StackStatus {
         api.loadBalancer().ifPresent(nginx -> components.add(component("NGINX", "load-balancer", null, nginx.process(), ports.api(),
                 nginx.url(), null)));
         components.add(component("PostgreSQL exporter", "exporter", null, stack.postgresExporter().process(), ports.postgresExporter(),
-                "http://" + stack.postgresExporter().address() + "/metrics", null));
+                stack.postgresExporter().url() + "/metrics", null));
         components.add(component("node exporter", "exporter", null, stack.nodeExporter().process(), ports.nodeExporter(),
-                "http://" + stack.nodeExporter().address() + "/metrics", null));
+                stack.nodeExporter().url() + "/metrics", null));
         components.add(component("Alertmanager", "alertmanager", null, stack.alertmanager().process(), ports.alertmanager(),
                 stack.alertmanager().url(), layout.dataDir("alertmanager")));
         components.add(component("Prometheus", "prometheus", null, stack.prometheus().process(), ports.prometheus(),

@@ -86,7 +86,8 @@ public final class MonitoringRules {
         return read;
     }
 
-    private static Set<String> recorded(List<Rule> rules) {
+    /** The series the recording rules make. */
+    public static Set<String> recorded(List<Rule> rules) {
         Set<String> recorded = new TreeSet<>();
         rules.stream().filter(rule -> rule.record() != null).forEach(rule -> recorded.add(rule.record()));
         return recorded;
