@@ -12,6 +12,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -31,8 +32,10 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code bin/wattflow up --ha}, driven as a user would: three Kafka nodes, every topic on all three with
- * min.insync.replicas 2; the node leading a partition of {@code readings} is killed between two batches of readings, and
- * every reading of both is billed exactly once; {@code up} brings the node back.
+ * min.insync.replicas 2; the node leading a partition of {@code readings} is killed between two batches of readings, then
+ * the ZooKeeper leader and the leading JobManager before a third, and every reading of all three is billed exactly once,
+ * the standby JobManager resuming the job from its latest checkpoint; an API instance dies under GETs through NGINX;
+ * {@code up} brings everything back.
  */
 class HighAvailabilityIT {
     private static E2eStack stack;
@@ -96,6 +99,9 @@ class HighAvailabilityIT {
             }
         });
         assertThat(kafkaRoles).hasSize(3).containsOnlyOnce("controller");
+        // three ZooKeeper nodes, one leading; two JobManagers, one leading
+        assertThat(roles(components, "zookeeper")).containsExactlyInAnyOrder("leader", "follower", "follower");
+        assertThat(roles(components, "flink-jobmanager")).containsExactlyInAnyOrder("leader", "standby");
         // two API instances behind NGINX, which is where WATTFLOW_API_URL points
         List<String> apiKinds = new ArrayList<>();
         List<Integer> loadBalancerPorts = new ArrayList<>();
@@ -124,8 +130,9 @@ class HighAvailabilityIT {
         }
 
         stack.ok("submit");
-        // Two batches one after the other in record time (150 readings of 15 minutes per meter each), within the horizon
-        Instant start = Instant.now().truncatedTo(ChronoUnit.DAYS).minus(Duration.ofDays(4));
+        // Three batches one after the other in record time (150 readings of 15 minutes per meter each, 112.5 hours in
+        // all), within the horizon and ending before now (readings from the future are rejected)
+        Instant start = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofDays(5));
         GeneratorSettings first = produce(21, start);
 
         stack.kill("kafka-" + leader);
@@ -138,8 +145,32 @@ class HighAvailabilityIT {
                     assertThat(api.call(() -> api.usage().getMeterUsage(meter, first.start().toString(), second.end().toString(), "15m",
                             null, null)).getTotalKwh()).isEqualByComparingTo(expected));
         }
-        assertThat(E2eStack.getJson(env.get("FLINK_REST_URL") + "/jobs/overview", null).get("jobs").get(0).get("state").asText())
-                .isEqualTo("RUNNING");
+        JsonNode job = E2eStack.getJson(env.get("FLINK_REST_URL") + "/jobs/overview", null).get("jobs").get(0);
+        assertThat(job.get("state").asText()).isEqualTo("RUNNING");
+
+        // The ZooKeeper leader and then the leading JobManager die: the standby is elected by the two ZooKeeper nodes
+        // left and resumes the job from its latest checkpoint, without a savepoint and without a person
+        JsonNode before = E2eStack.JSON.readTree(stack.ok("status", "--json")).get("components");
+        stack.kill(named(before, "zookeeper", "leader"));
+        String leadingJobManager = named(before, "flink-jobmanager", "leader");
+        String standbyJobManager = named(before, "flink-jobmanager", "standby");
+        stack.kill(leadingJobManager);
+        GeneratorSettings third = produce(23, second.end());
+        for (String meter : List.of("MTR-0001", "MTR-0005", "MTR-0010")) {
+            BigDecimal expected = expectedTotal(List.of(first, second, third), meter);
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
+                    assertThat(api.call(() -> api.usage().getMeterUsage(meter, first.start().toString(), third.end().toString(), "15m",
+                            null, null)).getTotalKwh()).isEqualByComparingTo(expected));
+        }
+        JsonNode after = E2eStack.JSON.readTree(stack.ok("status", "--json")).get("components");
+        assertThat(named(after, "flink-jobmanager", "leader")).isEqualTo(standbyJobManager);
+        String restUrl = stack.env().get("FLINK_REST_URL");
+        JsonNode resumed = E2eStack.getJson(restUrl + "/jobs/overview", null).get("jobs");
+        assertThat(resumed).hasSize(1);
+        assertThat(resumed.get(0).get("jid").asText()).isEqualTo(job.get("jid").asText());
+        assertThat(resumed.get(0).get("state").asText()).isEqualTo("RUNNING");
+        assertThat(Files.readString(stack.home.resolve("logs/" + standbyJobManager + ".log")))
+                .containsPattern("Restoring job " + job.get("jid").asText() + " from Checkpoint \\d+");
 
         // One API instance dies while GETs go through NGINX: every one of them is answered 200
         HttpClient http = HttpClient.newHttpClient();
@@ -160,8 +191,36 @@ class HighAvailabilityIT {
             assertThreeReplicas(admin, List.of("__consumer_offsets", "__transaction_state"));
         }
 
-        // up brings the dead node and the dead API instance back
-        assertThat(stack.ok("up")).contains("Kafka (3 nodes): starting", "billing API (2 instances behind NGINX): starting");
+        // up brings the dead Kafka, ZooKeeper and API processes and the JobManager back; the JobManager as the standby
+        assertThat(stack.ok("up")).contains("Kafka (3 nodes): starting", "ZooKeeper (3 nodes): starting",
+                "Flink (2 JobManagers, 2 TaskManagers): starting", "billing API (2 instances behind NGINX): starting");
         assertThat(stack.ok("status")).containsPattern("kafka-" + leader + "\\s+running").containsPattern("billing-api-1\\s+running");
+        JsonNode restored = E2eStack.JSON.readTree(stack.ok("status", "--json")).get("components");
+        assertThat(roles(restored, "zookeeper")).containsExactlyInAnyOrder("leader", "follower", "follower");
+        assertThat(named(restored, "flink-jobmanager", "standby")).isEqualTo(leadingJobManager);
+    }
+
+    /** The roles of the running components of one kind ("-" for none). */
+    private static List<String> roles(JsonNode components, String kind) {
+        List<String> roles = new ArrayList<>();
+        components.forEach(component -> {
+            if (component.get("kind").asText().equals(kind)) {
+                assertThat(component.get("running").asBoolean()).as(component.get("name").asText()).isTrue();
+                roles.add(component.get("role").asText("-"));
+            }
+        });
+        return roles;
+    }
+
+    /** The name of the one component of this kind in this role. */
+    private static String named(JsonNode components, String kind, String role) {
+        List<String> names = new ArrayList<>();
+        components.forEach(component -> {
+            if (component.get("kind").asText().equals(kind) && component.get("role").asText("-").equals(role)) {
+                names.add(component.get("name").asText());
+            }
+        });
+        assertThat(names).as(kind + " in role " + role).hasSize(1);
+        return names.get(0);
     }
 }

@@ -12,6 +12,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -19,6 +20,9 @@ import java.util.stream.Stream;
  * A Flink standalone session cluster assembled from Maven artifacts (Maven Central has no flink-dist):
  * one JobManager and {@link #TASK_MANAGERS} TaskManagers, each its own JVM, started the way Flink's own
  * scripts start them (memory flags from BashJavaUtils, the JDK 17 module options of {@code env.java.opts.all}).
+ * Highly available ({@code up --ha}): two JobManagers elect their leader in ZooKeeper, which also keeps the pointers to
+ * the running jobs and their latest checkpoints; when the leader dies, the standby takes over and resumes the jobs from
+ * their latest checkpoints, and the TaskManagers and the CLI follow the leader through ZooKeeper.
  */
 public final class FlinkCluster {
     public static final int TASK_MANAGERS = 2;
@@ -31,15 +35,37 @@ public final class FlinkCluster {
     private final int rpcPort;
     private final int metricsPort;
     private final Path flinkHome;
+    private final String zooKeeperQuorum;
     private final Map<String, String> overrides = new LinkedHashMap<>();
 
     /** @param metricsPort the JobManager's Prometheus endpoint; TaskManager {@code i} serves on {@code metricsPort + i} */
     public FlinkCluster(StackLayout layout, int restPort, int rpcPort, int metricsPort) {
+        this(layout, restPort, rpcPort, metricsPort, null);
+    }
+
+    private FlinkCluster(StackLayout layout, int restPort, int rpcPort, int metricsPort, String zooKeeperQuorum) {
         this.layout = layout;
         this.restPort = restPort;
         this.rpcPort = rpcPort;
         this.metricsPort = metricsPort;
         this.flinkHome = layout.home().resolve("flink");
+        this.zooKeeperQuorum = zooKeeperQuorum;
+    }
+
+    /**
+     * Two JobManagers electing their leader in the ZooKeeper ensemble: the second listens {@link Ports#HA_PORT_STEP}
+     * above the first's REST and RPC ports, and serves its metrics on the port after the last TaskManager's.
+     */
+    public static FlinkCluster highlyAvailable(StackLayout layout, Ports ports, ZooKeeperEnsemble zooKeeper) {
+        return new FlinkCluster(layout, ports.flinkRest(), ports.flinkRpc(), ports.flinkMetrics(), zooKeeper.connectString());
+    }
+
+    public boolean isHighlyAvailable() {
+        return zooKeeperQuorum != null;
+    }
+
+    public int jobManagerCount() {
+        return isHighlyAvailable() ? 2 : 1;
     }
 
     /** One key of the cluster's configuration set differently from flink-conf/config.yaml (for the benchmark, say). */
@@ -48,8 +74,42 @@ public final class FlinkCluster {
         return this;
     }
 
+    /**
+     * Where the Flink REST API and web UI answer: the only JobManager, or in a highly available cluster the leader (the
+     * first when none leads). Every JobManager's REST API answers for the leader, so a client may use either.
+     */
     public String restUrl() {
-        return "http://" + Ports.HOST + ":" + restPort;
+        return restUrl(leadingJobManager().orElse(1));
+    }
+
+    /** The REST API of JobManager {@code n} (1-based). */
+    public String restUrl(int jobManager) {
+        return "http://" + Ports.HOST + ":" + restPort(jobManager);
+    }
+
+    public int restPort(int jobManager) {
+        return restPort + Ports.HA_PORT_STEP * (jobManager - 1);
+    }
+
+    private int rpcPort(int jobManager) {
+        return rpcPort + Ports.HA_PORT_STEP * (jobManager - 1);
+    }
+
+    /**
+     * The JobManager (1-based) that leads: the one running a ResourceManager, seen in its metrics. A standby's REST API
+     * answers too (for the leader), but it starts its ResourceManager and Dispatcher only when it is elected.
+     */
+    public Optional<Integer> leadingJobManager() {
+        if (!isHighlyAvailable()) {
+            return Optional.of(1);
+        }
+        for (int n = 1; n <= jobManagerCount(); n++) {
+            String metrics = jobManager(n).isRunning() ? HttpProbe.get("http://" + Ports.HOST + ":" + jobManagerMetricsPort(n) + "/metrics") : null;
+            if (metrics != null && metrics.contains("flink_jobmanager_numRegisteredTaskManagers")) {
+                return Optional.of(n);
+            }
+        }
+        return Optional.empty();
     }
 
     /** The cluster's own folder: configuration, checkpoints, savepoints and the TaskManagers' working state. */
@@ -62,8 +122,19 @@ public final class FlinkCluster {
         return metricsPort + process;
     }
 
+    /** The Prometheus endpoint of JobManager {@code n} (1-based): the standby's follows the last TaskManager's. */
+    public int jobManagerMetricsPort(int jobManager) {
+        return jobManager == 1 ? metricsPort : metricsPort + TASK_MANAGERS + jobManager - 1;
+    }
+
+    /** The configuration of the TaskManagers and the CLI (and of the JobManager of a small cluster). */
     public Path confDir() {
         return flinkHome.resolve("conf");
+    }
+
+    /** The configuration of JobManager {@code n}: its own ports on top of {@link #confDir()}'s keys. */
+    private Path confDir(int jobManager) {
+        return isHighlyAvailable() ? flinkHome.resolve("conf-jobmanager-" + jobManager) : confDir();
     }
 
     public Path checkpointDir() {
@@ -74,8 +145,27 @@ public final class FlinkCluster {
         return flinkHome.resolve("savepoints");
     }
 
+    /** The JobManager of a small cluster, the first of a highly available one. */
     public ManagedProcess jobManager() {
-        return flinkProcess("flink-jobmanager");
+        return jobManager(1);
+    }
+
+    /** JobManager {@code n} (1-based). */
+    public ManagedProcess jobManager(int n) {
+        return flinkProcess(isHighlyAvailable() ? "flink-jobmanager-" + n : "flink-jobmanager");
+    }
+
+    /** A JobManager runs (in a highly available cluster: any of them). */
+    public boolean isJobManagerRunning() {
+        return jobManagers().stream().anyMatch(ManagedProcess::isRunning);
+    }
+
+    public List<ManagedProcess> jobManagers() {
+        List<ManagedProcess> all = new ArrayList<>();
+        for (int n = 1; n <= jobManagerCount(); n++) {
+            all.add(jobManager(n));
+        }
+        return all;
     }
 
     public ManagedProcess taskManager(int index) {
@@ -87,26 +177,30 @@ public final class FlinkCluster {
     }
 
     public List<ManagedProcess> processes() {
-        List<ManagedProcess> all = new ArrayList<>();
-        all.add(jobManager());
+        List<ManagedProcess> all = new ArrayList<>(jobManagers());
         for (int i = 1; i <= TASK_MANAGERS; i++) {
             all.add(taskManager(i));
         }
         return all;
     }
 
-    /** Starts whatever is not running: the JobManager first, then each missing TaskManager. */
+    /** Starts whatever is not running: the JobManagers first, then each missing TaskManager. */
     public void start(boolean detached) {
         writeConfiguration();
-        ManagedProcess jobManager = jobManager();
-        if (!jobManager.isRunning()) {
-            Ports.requireFree(restPort, "the Flink REST API and web UI", "WATTFLOW_FLINK_PORT");
-            Ports.requireFree(rpcPort, "the Flink JobManager's RPC", "WATTFLOW_FLINK_RPC_PORT");
-            List<String> command = command(jobManager, "GET_JM_RESOURCE_PARAMS",
+        for (int n = 1; n <= jobManagerCount(); n++) {
+            ManagedProcess jobManager = jobManager(n);
+            if (jobManager.isRunning()) {
+                continue;
+            }
+            Ports.requireFree(restPort(n), "the Flink REST API and web UI", "WATTFLOW_FLINK_PORT");
+            Ports.requireFree(rpcPort(n), "the Flink JobManager's RPC", "WATTFLOW_FLINK_RPC_PORT");
+            Path conf = confDir(n);
+            List<String> command = command(jobManager, conf, "GET_JM_RESOURCE_PARAMS",
                     "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint",
-                    List.of("--configDir", confDir().toString(), "--executionMode", "cluster"), Map.of());
-            jobManager.start(command, environment(), flinkHome, detached);
-            jobManager.awaitReady(() -> get("/overview") != null, Duration.ofSeconds(120), "REST answering at " + restUrl());
+                    List.of("--configDir", conf.toString(), "--executionMode", "cluster"), Map.of());
+            jobManager.start(command, environment(conf), flinkHome, detached);
+            String url = restUrl(n);
+            jobManager.awaitReady(() -> HttpProbe.get(url + "/overview") != null, Duration.ofSeconds(120), "REST answering at " + url);
         }
         for (int i = 1; i <= TASK_MANAGERS; i++) {
             ManagedProcess taskManager = taskManager(i);
@@ -114,11 +208,11 @@ public final class FlinkCluster {
                 continue;
             }
             String resourceId = "wattflow-tm-" + i + "-" + System.currentTimeMillis();
-            List<String> command = command(taskManager, "GET_TM_RESOURCE_PARAMS",
+            List<String> command = command(taskManager, confDir(), "GET_TM_RESOURCE_PARAMS",
                     "org.apache.flink.runtime.taskexecutor.TaskManagerRunner",
                     List.of("--configDir", confDir().toString()),
                     Map.of("taskmanager.resource-id", resourceId, METRICS_PORT_KEY, Integer.toString(metricsPort(i))));
-            taskManager.start(command, environment(), flinkHome, detached);
+            taskManager.start(command, environment(confDir()), flinkHome, detached);
             taskManager.awaitReady(() -> {
                 String body = get("/taskmanagers");
                 return body != null && body.contains(resourceId);
@@ -135,9 +229,36 @@ public final class FlinkCluster {
 
     /** The configuration the cluster runs with: flink-conf/ with the keys the launcher owns set for this stack. */
     void writeConfiguration() {
+        writeConfiguration(confDir(), 1);
+        if (isHighlyAvailable()) {
+            for (int n = 1; n <= jobManagerCount(); n++) {
+                writeConfiguration(confDir(n), n);
+            }
+        }
+    }
+
+    /** The configuration in {@code dir}, with the ports of JobManager {@code jobManager}. */
+    private void writeConfiguration(Path dir, int jobManager) {
         Map<String, String> owned = new LinkedHashMap<>();
-        owned.put("rest.port", Integer.toString(restPort));
-        owned.put("jobmanager.rpc.port", Integer.toString(rpcPort));
+        owned.put("rest.port", Integer.toString(restPort(jobManager)));
+        owned.put("jobmanager.rpc.port", Integer.toString(rpcPort(jobManager)));
+        if (isHighlyAvailable()) {
+            owned.put("high-availability.type", "zookeeper");
+            owned.put("high-availability.zookeeper.quorum", zooKeeperQuorum);
+            owned.put("high-availability.zookeeper.path.root", "/flink");
+            owned.put("high-availability.cluster-id", "/wattflow");
+            // job graphs and checkpoint metadata; ZooKeeper holds only pointers to them
+            owned.put("high-availability.storageDir", flinkHome.resolve("ha").toUri().toString());
+            // in a highly available cluster this key, not jobmanager.rpc.port, is the JobManager's RPC port
+            owned.put("high-availability.jobmanager.port", Integer.toString(rpcPort(jobManager)));
+            // How long a dead leader keeps its leadership: its ZooKeeper session must expire before the standby takes
+            // over. Flink's default of 60 s would break the goal of a job running again within 30 s of a fault.
+            owned.put("high-availability.zookeeper.client.session-timeout", "6000");
+            owned.put("high-availability.zookeeper.client.connection-timeout", "3000");
+            // A ZooKeeper node dying suspends its clients' connections until they reconnect to another node, well within
+            // the session: leaders keep their leadership meanwhile instead of restarting every job (Flink's default).
+            owned.put("high-availability.zookeeper.client.tolerate-suspended-connections", "true");
+        }
         owned.put("execution.checkpointing.dir", checkpointDir().toUri().toString());
         owned.put("execution.checkpointing.savepoint-dir", savepointDir().toUri().toString());
         owned.put("io.tmp.dirs", flinkHome.resolve("tmp/jobmanager").toString());
@@ -145,50 +266,49 @@ public final class FlinkCluster {
         owned.put("env.log.dir", layout.logDir().toString());
         // The JobManager's reporter reads its port from the file (a -D given to the entrypoint does not reach it);
         // each TaskManager gets its own with -D.
-        owned.put(METRICS_PORT_KEY, Integer.toString(metricsPort(0)));
+        owned.put(METRICS_PORT_KEY, Integer.toString(jobManagerMetricsPort(jobManager)));
         owned.putAll(overrides);
         try {
-            Files.createDirectories(confDir());
-            for (String dir : List.of("checkpoints", "savepoints", "upload", "plugins", "bin", "tmp")) {
-                Files.createDirectories(flinkHome.resolve(dir));
+            Files.createDirectories(dir);
+            for (String folder : List.of("checkpoints", "savepoints", "upload", "plugins", "bin", "tmp")) {
+                Files.createDirectories(flinkHome.resolve(folder));
             }
             List<String> lines = new ArrayList<>(Files.readAllLines(layout.flinkConfSource().resolve("config.yaml")));
             lines.removeIf(line -> owned.keySet().stream().anyMatch(key -> line.startsWith(key + ":")));
             lines.add("# --- set by bin/wattflow for this stack ---");
             owned.forEach((key, value) -> lines.add(key + ": " + value));
-            Files.write(confDir().resolve("config.yaml"), lines, StandardCharsets.UTF_8);
+            Files.write(dir.resolve("config.yaml"), lines, StandardCharsets.UTF_8);
             for (String file : List.of("log4j.properties", "log4j-cli.properties")) {
-                Files.copy(layout.flinkConfSource().resolve(file), confDir().resolve(file),
-                        StandardCopyOption.REPLACE_EXISTING);
+                Files.copy(layout.flinkConfSource().resolve(file), dir.resolve(file), StandardCopyOption.REPLACE_EXISTING);
             }
         } catch (IOException e) {
-            throw new StackException("cannot write the Flink configuration to " + confDir() + ": " + e.getMessage(), e);
+            throw new StackException("cannot write the Flink configuration to " + dir + ": " + e.getMessage(), e);
         }
     }
 
-    private Map<String, String> environment() {
+    private Map<String, String> environment(Path conf) {
         return Map.of(
-                "FLINK_CONF_DIR", confDir().toString(),
+                "FLINK_CONF_DIR", conf.toString(),
                 "FLINK_LIB_DIR", layout.flinkLib().toString(),
                 "FLINK_PLUGINS_DIR", flinkHome.resolve("plugins").toString(),
                 "FLINK_BIN_DIR", flinkHome.resolve("bin").toString(),
                 "FLINK_LOG_DIR", layout.logDir().toString());
     }
 
-    private List<String> command(ManagedProcess process, String resourceCommand, String mainClass, List<String> arguments,
+    private List<String> command(ManagedProcess process, Path conf, String resourceCommand, String mainClass, List<String> arguments,
                                  Map<String, String> extraDynamic) {
         // Each JVM has its own temporary folder, wiped before it starts: a kill -9 leaves RPC jars and tm_* folders.
         Path tmp = flinkHome.resolve("tmp").resolve(process.name());
         wipe(tmp);
         String classPath = StackLayout.classPathOf(layout.flinkLib());
-        List<String> resourceParameters = resourceParameters(classPath, resourceCommand);
+        List<String> resourceParameters = resourceParameters(classPath, conf, resourceCommand);
         List<String> command = new ArrayList<>();
         command.add(StackLayout.javaBinary());
         command.addAll(Arrays.asList(resourceParameters.get(0).trim().split("\\s+")));
         command.addAll(javaOptions());
         command.add("-Dlog.file=" + process.logFile().resolveSibling(process.name() + ".log"));
-        command.add("-Dlog4j.configuration=file:" + confDir().resolve("log4j.properties"));
-        command.add("-Dlog4j.configurationFile=file:" + confDir().resolve("log4j.properties"));
+        command.add("-Dlog4j.configuration=file:" + conf.resolve("log4j.properties"));
+        command.add("-Dlog4j.configurationFile=file:" + conf.resolve("log4j.properties"));
         command.add("-Dwattflow.home=" + layout.home());
         command.add("-classpath");
         command.add(classPath);
@@ -217,10 +337,10 @@ public final class FlinkCluster {
     }
 
     /** Runs BashJavaUtils: line 1 holds the JVM memory flags, line 2 the dynamic properties for the entrypoint. */
-    private List<String> resourceParameters(String classPath, String resourceCommand) {
+    private List<String> resourceParameters(String classPath, Path conf, String resourceCommand) {
         try {
             Process utils = new ProcessBuilder(StackLayout.javaBinary(), "-Xmx128m", "-classpath", classPath,
-                    "org.apache.flink.runtime.util.bash.BashJavaUtils", resourceCommand, "--configDir", confDir().toString())
+                    "org.apache.flink.runtime.util.bash.BashJavaUtils", resourceCommand, "--configDir", conf.toString())
                     .redirectErrorStream(true).start();
             String output = new String(utils.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!utils.waitFor(60, TimeUnit.SECONDS) || utils.exitValue() != 0) {
@@ -255,7 +375,7 @@ public final class FlinkCluster {
         command.addAll(arguments);
         try {
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-            builder.environment().putAll(environment());
+            builder.environment().putAll(environment(confDir()));
             if (inheritOutput) {
                 builder.inheritIO();
             }

@@ -128,7 +128,7 @@ public final class Launcher {
             String state = component.running() ? "running (pid " + component.pid() + ")" : "stopped";
             out.printf("%-22s %-22s %s%n", component.name(), state, component.url());
         }
-        if (stack.flink().jobManager().isRunning()) {
+        if (stack.flink().isJobManagerRunning()) {
             List<FlinkRest.JobStatus> jobs = stack.flink().rest().jobs();
             out.println(jobs.isEmpty() ? "jobs: none" : "jobs:");
             jobs.forEach(job -> out.println("  " + job.name() + "  " + job.state() + "  " + job.id()));
@@ -156,7 +156,9 @@ public final class Launcher {
                 throw new IllegalArgumentException("submit takes only --from-savepoint PATH, got '" + args[i] + "'");
             }
         }
-        requireRunning(stack.flink().jobManager(), "Flink");
+        if (!stack.flink().isJobManagerRunning()) {
+            throw new StackException("Flink is not running: start the stack with bin/wattflow up");
+        }
         for (FlinkRest.JobStatus job : stack.flink().rest().jobs()) {
             if (job.name().equals(LocalStack.JOB_NAME) && List.of("RUNNING", "CREATED", "INITIALIZING", "RESTARTING").contains(job.state())) {
                 out.println("job " + job.name() + " is already " + job.state() + " (id " + job.id() + "); stop it first with "
@@ -299,12 +301,6 @@ public final class Launcher {
     private void requireKafka() {
         if (stack.kafka().anyRunning().isEmpty()) {
             throw new StackException("Kafka is not running: start the stack with bin/wattflow up");
-        }
-    }
-
-    private static void requireRunning(ManagedProcess process, String name) {
-        if (!process.isRunning()) {
-            throw new StackException(name + " is not running: start the stack with bin/wattflow up");
         }
     }
 }

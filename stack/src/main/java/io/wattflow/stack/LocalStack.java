@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Every component of the local stack, in start order. {@code up} starts only what is not running, so it is safe
@@ -23,6 +24,7 @@ public final class LocalStack {
     private final PostgresServer postgres;
     private final Topology topology;
     private final KafkaCluster kafka;
+    private final ZooKeeperEnsemble zooKeeper;
     private final QuestDbServer questDb;
     private final FlinkCluster flink;
     private final ApiTier api;
@@ -34,7 +36,8 @@ public final class LocalStack {
 
     /**
      * What {@code up} starts. {@code SMALL}: one of each component. {@code HIGHLY_AVAILABLE} ({@code up --ha}): no single
-     * point of failure where the stack provides one yet (today: three Kafka nodes; docs/operations.md).
+     * point of failure where the stack provides one yet (today: three Kafka nodes, two Flink JobManagers electing their
+     * leader in a three-node ZooKeeper ensemble, two API instances behind NGINX; docs/operations.md).
      */
     public enum Topology {
         SMALL, HIGHLY_AVAILABLE
@@ -52,8 +55,10 @@ public final class LocalStack {
         this.topology = topology;
         this.postgres = new PostgresServer(layout, ports.postgres());
         this.kafka = topology == Topology.HIGHLY_AVAILABLE ? KafkaCluster.highlyAvailable(layout, ports) : KafkaCluster.single(layout, ports);
+        this.zooKeeper = topology == Topology.HIGHLY_AVAILABLE ? new ZooKeeperEnsemble(layout, ports.zooKeeper()) : null;
         this.questDb = new QuestDbServer(layout, ports.questDbHttp(), ports.questDbPg(), ports.questDbMetrics());
-        this.flink = new FlinkCluster(layout, ports.flinkRest(), ports.flinkRpc(), ports.flinkMetrics());
+        this.flink = zooKeeper != null ? FlinkCluster.highlyAvailable(layout, ports, zooKeeper)
+                : new FlinkCluster(layout, ports.flinkRest(), ports.flinkRpc(), ports.flinkMetrics());
         this.api = topology == Topology.HIGHLY_AVAILABLE ? ApiTier.highlyAvailable(layout, ports) : ApiTier.single(layout, ports);
         this.postgresExporter = new PostgresExporter(layout, ports.postgresExporter());
         this.nodeExporter = new NodeExporter(layout, ports.nodeExporter());
@@ -97,6 +102,11 @@ public final class LocalStack {
         return kafka;
     }
 
+    /** The ZooKeeper ensemble of a highly available stack. */
+    public Optional<ZooKeeperEnsemble> zooKeeper() {
+        return Optional.ofNullable(zooKeeper);
+    }
+
     public QuestDbServer questDb() {
         return questDb;
     }
@@ -136,9 +146,13 @@ public final class LocalStack {
         step(out, kafka.brokers().size() == 1 ? "Kafka" : "Kafka (" + kafka.brokers().size() + " nodes)", kafka.isRunning(),
                 () -> kafka.start(detached));
         kafka.createTopics(KafkaBroker.wattflowTopics());
+        if (zooKeeper != null) {
+            step(out, "ZooKeeper (" + ZooKeeperEnsemble.NODES + " nodes)", zooKeeper.isRunning(), () -> zooKeeper.start(detached));
+        }
         step(out, "QuestDB", questDb.isRunning(), () -> questDb.start(detached));
         boolean flinkComplete = flink.processes().stream().allMatch(ManagedProcess::isRunning);
-        step(out, "Flink (1 JobManager, " + FlinkCluster.TASK_MANAGERS + " TaskManagers)", flinkComplete, () -> flink.start(detached));
+        step(out, "Flink (" + (flink.jobManagerCount() == 1 ? "1 JobManager" : flink.jobManagerCount() + " JobManagers")
+                + ", " + FlinkCluster.TASK_MANAGERS + " TaskManagers)", flinkComplete, () -> flink.start(detached));
         step(out, api.instances().size() == 1 ? "billing API" : "billing API (" + api.instances().size() + " instances behind NGINX)",
                 api.isRunning(), () -> {
             adminToken(); // generated on first start; the API stores its hash (bootstrap admin token)
@@ -157,10 +171,14 @@ public final class LocalStack {
         for (int i = 1; i <= FlinkCluster.TASK_MANAGERS; i++) {
             taskManagers.add(address(flink.metricsPort(i)));
         }
+        List<String> jobManagers = new ArrayList<>();
+        for (int n = 1; n <= flink.jobManagerCount(); n++) {
+            jobManagers.add(address(flink.jobManagerMetricsPort(n)));
+        }
         return List.of(
                 new PrometheusServer.ScrapeJob("prometheus", "/metrics", List.of(prometheus.address())),
                 new PrometheusServer.ScrapeJob("alertmanager", "/metrics", List.of(alertmanager.address())),
-                new PrometheusServer.ScrapeJob("flink-jobmanager", "/metrics", List.of(address(flink.metricsPort(0)))),
+                new PrometheusServer.ScrapeJob("flink-jobmanager", "/metrics", jobManagers),
                 new PrometheusServer.ScrapeJob("flink-taskmanager", "/metrics", taskManagers),
                 new PrometheusServer.ScrapeJob("billing-api", "/metrics", api.instances().stream().map(BillingApiServer::address).toList()),
                 new PrometheusServer.ScrapeJob("postgres", "/metrics", List.of(postgresExporter.address())),
@@ -208,6 +226,9 @@ public final class LocalStack {
         }
         if (questDb.process().stop(Duration.ofSeconds(20))) {
             stopped.add("QuestDB");
+        }
+        if (zooKeeper != null) {
+            stopped.addAll(zooKeeper.stop());
         }
         stopped.addAll(kafka.stop());
         if (postgres.isRunning()) {

@@ -14,11 +14,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * The TCP ports of the local stack. Each has a default and an environment variable that overrides it,
  * so a demo stack and the test suite (which picks free ports) run side by side.
  *
- * @param flinkMetrics the JobManager's Prometheus endpoint; TaskManager {@code i} serves on {@code flinkMetrics + i}
+ * @param flinkMetrics the JobManager's Prometheus endpoint; TaskManager {@code i} serves on {@code flinkMetrics + i}, the
+ *                     standby JobManager of {@code up --ha} on the port after the last TaskManager's
+ * @param zooKeeper the first ZooKeeper node's client port ({@code up --ha} only); it uses the next two for its peers
  */
 public record Ports(int kafka, int kafkaController, int postgres, int flinkRest, int flinkRpc, int questDbHttp, int questDbPg, int api,
                     int prometheus, int alertmanager, int postgresExporter, int nodeExporter, int kafkaMetrics, int questDbMetrics,
-                    int flinkMetrics) {
+                    int flinkMetrics, int zooKeeper) {
 
     public static final String HOST = "127.0.0.1";
 
@@ -50,7 +52,9 @@ public record Ports(int kafka, int kafkaController, int postgres, int flinkRest,
             new Setting("WATTFLOW_KAFKA_METRICS_PORT", 19188, "Kafka's metrics (JMX exporter)"),
             new Setting("WATTFLOW_QUESTDB_METRICS_PORT", 19003, "QuestDB's metrics"),
             new Setting("WATTFLOW_FLINK_METRICS_PORT", 19249, "Flink's metrics (this port and the next "
-                    + FlinkCluster.TASK_MANAGERS + ")"));
+                    + (FlinkCluster.TASK_MANAGERS + 1) + ")"),
+            new Setting("WATTFLOW_ZOOKEEPER_PORT", 12181, "ZooKeeper (up --ha; this port and the next two, for each node "
+                    + HA_PORT_STEP + " apart)"));
 
     public static Ports fromEnvironment(Map<String, String> env) {
         int[] ports = new int[SETTINGS.size()];
@@ -63,34 +67,39 @@ public record Ports(int kafka, int kafkaController, int postgres, int flinkRest,
     /** Free ports chosen by the kernel, for tests that must not collide with a running demo stack. */
     public static Ports ephemeral() {
         int[] ports = new int[SETTINGS.size()];
-        for (int i = 0; i < ports.length - 1; i++) {
+        for (int i = 0; i < ports.length; i++) {
             ports[i] = freePort();
         }
-        ports[ports.length - 1] = freePortBlock(1 + FlinkCluster.TASK_MANAGERS);
+        ports[index("WATTFLOW_FLINK_METRICS_PORT")] = freePortBlock(2 + FlinkCluster.TASK_MANAGERS);
         return of(ports);
     }
 
     /**
-     * Free ports for {@code up --ha}: as {@link #ephemeral()}, with the Kafka and API ports chosen so that the other
-     * copies' ports ({@link #HA_PORT_STEP} and twice that above) are free too.
+     * Free ports for {@code up --ha}: as {@link #ephemeral()}, with the ports of replicated components chosen so that
+     * the other copies' ports ({@link #HA_PORT_STEP} and twice that above) are free too.
      */
     public static Ports ephemeralHighlyAvailable() {
         int[] ports = ephemeral().values();
         for (String variable : List.of("WATTFLOW_KAFKA_PORT", "WATTFLOW_KAFKA_CONTROLLER_PORT", "WATTFLOW_KAFKA_METRICS_PORT",
-                "WATTFLOW_API_PORT")) {
-            ports[SETTINGS.stream().map(Setting::variable).toList().indexOf(variable)] = freeSpacedPorts(HA_PORT_STEP, 3);
+                "WATTFLOW_API_PORT", "WATTFLOW_FLINK_PORT", "WATTFLOW_FLINK_RPC_PORT")) {
+            ports[index(variable)] = freeSpacedPorts(HA_PORT_STEP, 3, 1);
         }
+        ports[index("WATTFLOW_ZOOKEEPER_PORT")] = freeSpacedPorts(HA_PORT_STEP, ZooKeeperEnsemble.NODES, 3);
         return of(ports);
+    }
+
+    private static int index(String variable) {
+        return SETTINGS.stream().map(Setting::variable).toList().indexOf(variable);
     }
 
     /** The ports in the order of {@link #SETTINGS}. */
     private int[] values() {
         return new int[] {kafka, kafkaController, postgres, flinkRest, flinkRpc, questDbHttp, questDbPg, api, prometheus, alertmanager,
-                postgresExporter, nodeExporter, kafkaMetrics, questDbMetrics, flinkMetrics};
+                postgresExporter, nodeExporter, kafkaMetrics, questDbMetrics, flinkMetrics, zooKeeper};
     }
 
     private static Ports of(int[] p) {
-        return new Ports(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14]);
+        return new Ports(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15]);
     }
 
     /** The variables that select these ports, for a child process or a script. */
@@ -130,16 +139,21 @@ public record Ports(int kafka, int kafkaController, int postgres, int flinkRest,
 
     /** The first of {@code size} consecutive free ports, below the kernel's ephemeral range so no client takes them meanwhile. */
     static int freePortBlock(int size) {
-        return freeSpacedPorts(1, size);
+        return freeSpacedPorts(1, size, 1);
     }
 
-    /** The first of {@code count} free ports {@code step} apart, below the kernel's ephemeral range. */
-    static int freeSpacedPorts(int step, int count) {
+    /**
+     * The first of {@code count} blocks of {@code width} free ports, the blocks {@code step} apart, below the kernel's
+     * ephemeral range.
+     */
+    static int freeSpacedPorts(int step, int count, int width) {
         for (int attempt = 0; attempt < 200; attempt++) {
-            int first = ThreadLocalRandom.current().nextInt(20_000, 32_000 - step * count);
+            int first = ThreadLocalRandom.current().nextInt(20_000, 32_000 - step * count - width);
             boolean free = true;
             for (int i = 0; i < count && free; i++) {
-                free = isBindable(first + i * step);
+                for (int j = 0; j < width && free; j++) {
+                    free = isBindable(first + i * step + j);
+                }
             }
             if (free) {
                 return first;

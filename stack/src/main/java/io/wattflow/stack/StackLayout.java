@@ -50,6 +50,10 @@ public record StackLayout(Path repo, Path home) {
         return repo.resolve("stack/dist-flink/target/lib");
     }
 
+    public Path zooKeeperLib() {
+        return repo.resolve("stack/dist-zookeeper/target/lib");
+    }
+
     public Path questDbLib() {
         return repo.resolve("stack/dist-questdb/target/lib");
     }

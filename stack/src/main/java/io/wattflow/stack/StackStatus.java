@@ -16,9 +16,10 @@ public final class StackStatus {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
-     * One process. {@code kind}: postgres, kafka, questdb, flink-jobmanager, flink-taskmanager or billing-api.
-     * {@code role} where one applies, null while stopped: {@code primary} (PostgreSQL), {@code controller} (the KRaft
-     * node that is the active controller), {@code leader} (the JobManager). {@code pid} null while stopped;
+     * One process. {@code kind}: postgres, kafka, zookeeper, questdb, flink-jobmanager, flink-taskmanager, billing-api,
+     * load-balancer, exporter, alertmanager or prometheus. {@code role} where one applies, null while stopped or
+     * unknown: {@code primary} (PostgreSQL), {@code controller} (the KRaft node that is the active controller),
+     * {@code leader} or {@code standby} (JobManagers), {@code leader} or {@code follower} (ZooKeeper). {@code pid} null while stopped;
      * {@code port} null for a process without a fixed port (a TaskManager's are ephemeral).
      */
     public record Component(String name, String kind, String role, boolean running, Long pid, Integer port, String url, String dataDir) {
@@ -43,9 +44,15 @@ public final class StackStatus {
         }
         components.add(component("QuestDB", "questdb", null, stack.questDb().process(), ports.questDbHttp(), stack.questDb().url(),
                 layout.dataDir("questdb")));
+        stack.zooKeeper().ifPresent(ensemble -> ensemble.nodes().forEach(node -> components.add(component(node.process().name(),
+                "zookeeper", ZooKeeperEnsemble.mode(node).orElse(null), node.process(), node.clientPort(), node.address(), node.dataDir()))));
         FlinkCluster flink = stack.flink();
-        components.add(component(flink.jobManager().name(), "flink-jobmanager", "leader", flink.jobManager(), ports.flinkRest(),
-                flink.restUrl(), flink.home()));
+        Optional<Integer> leader = flink.leadingJobManager();
+        for (int n = 1; n <= flink.jobManagerCount(); n++) {
+            String role = leader.map(leading -> leading).orElse(-1) == n ? "leader" : leader.isPresent() ? "standby" : null;
+            ManagedProcess jobManager = flink.jobManager(n);
+            components.add(component(jobManager.name(), "flink-jobmanager", role, jobManager, flink.restPort(n), flink.restUrl(n), flink.home()));
+        }
         for (int i = 1; i <= FlinkCluster.TASK_MANAGERS; i++) {
             ManagedProcess taskManager = flink.taskManager(i);
             components.add(component(taskManager.name(), "flink-taskmanager", null, taskManager, null, flink.restUrl(), flink.home()));
