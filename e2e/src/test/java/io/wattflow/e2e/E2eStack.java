@@ -88,6 +88,16 @@ final class E2eStack implements AutoCloseable {
         return values;
     }
 
+    /**
+     * {@code status --json}'s components. Its standard output is the JSON line alone; this reads it out of the merged
+     * output, where a warning on standard error may come first.
+     */
+    JsonNode components() throws Exception {
+        String line = ok("status", "--json").lines().filter(candidate -> candidate.startsWith("{\"components\"")).findFirst()
+                .orElseThrow(() -> new AssertionError("status --json printed no {\"components\":...} line"));
+        return JSON.readTree(line).get("components");
+    }
+
     long pid(String component) throws IOException {
         return Long.parseLong(Files.readString(home.resolve("run/" + component + ".pid")).trim());
     }
@@ -98,6 +108,19 @@ final class E2eStack implements AutoCloseable {
         ProcessHandle process = ProcessHandle.of(pid).orElseThrow();
         new ProcessBuilder("kill", "-9", Long.toString(pid)).start().waitFor();
         process.onExit().get(30, TimeUnit.SECONDS);
+    }
+
+    /**
+     * kill -9 of a PostgreSQL node of {@code up --ha} as when its machine dies: its Patroni and the postmaster, which
+     * Patroni starts in a session of its own, together.
+     */
+    void killPostgresNode(String node) throws Exception {
+        long postmaster = Long.parseLong(Files.readAllLines(home.resolve("data/" + node + "/pgdata/postmaster.pid")).get(0).trim());
+        List<ProcessHandle> processes = List.of(ProcessHandle.of(pid(node)).orElseThrow(), ProcessHandle.of(postmaster).orElseThrow());
+        new ProcessBuilder("kill", "-9", Long.toString(pid(node)), Long.toString(postmaster)).start().waitFor();
+        for (ProcessHandle process : processes) {
+            process.onExit().get(30, TimeUnit.SECONDS);
+        }
     }
 
     static JsonNode getJson(String url, String token) throws Exception {

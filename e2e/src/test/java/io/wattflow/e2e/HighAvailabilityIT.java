@@ -7,24 +7,35 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.wattflow.client.WattflowClient;
 import io.wattflow.loadgen.GeneratorSettings;
 import io.wattflow.loadgen.ReadingGenerator;
+import io.wattflow.stack.testing.TopicContents;
 import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.config.ConfigResource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,9 +44,11 @@ import org.junit.jupiter.api.Test;
 /**
  * {@code bin/wattflow up --ha}, driven as a user would: three Kafka nodes, every topic on all three with
  * min.insync.replicas 2; the node leading a partition of {@code readings} is killed between two batches of readings, then
- * the ZooKeeper leader and the leading JobManager before a third, and every reading of all three is billed exactly once,
- * the standby JobManager resuming the job from its latest checkpoint; an API instance dies under GETs through NGINX;
- * {@code up} brings everything back.
+ * the ZooKeeper leader and the leading JobManager before a third, then the PostgreSQL primary's node before a fourth,
+ * and every reading of all four is billed exactly once, the standby JobManager resuming the job from its latest
+ * checkpoint and the job resuming from a checkpoint taken before the database failed over; an API instance dies under
+ * GETs through NGINX; {@code up} brings everything back; the instance running a billing run started through NGINX dies
+ * and the other one finishes the run, every invoice issued once with gap-free numbers.
  */
 class HighAvailabilityIT {
     private static E2eStack stack;
@@ -90,7 +103,7 @@ class HighAvailabilityIT {
         assertThat(env.get("KAFKA_BOOTSTRAP").split(",")).hasSize(3);
 
         // status --json: three Kafka nodes, one of them the active controller
-        JsonNode components = E2eStack.JSON.readTree(stack.ok("status", "--json")).get("components");
+        JsonNode components = stack.components();
         List<String> kafkaRoles = new ArrayList<>();
         components.forEach(component -> {
             if (component.get("kind").asText().equals("kafka")) {
@@ -130,9 +143,9 @@ class HighAvailabilityIT {
         }
 
         stack.ok("submit");
-        // Three batches one after the other in record time (150 readings of 15 minutes per meter each, 112.5 hours in
+        // Four batches one after the other in record time (150 readings of 15 minutes per meter each, 150 hours in
         // all), within the horizon and ending before now (readings from the future are rejected)
-        Instant start = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofDays(5));
+        Instant start = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(156));
         GeneratorSettings first = produce(21, start);
 
         stack.kill("kafka-" + leader);
@@ -150,7 +163,7 @@ class HighAvailabilityIT {
 
         // The ZooKeeper leader and then the leading JobManager die: the standby is elected by the two ZooKeeper nodes
         // left and resumes the job from its latest checkpoint, without a savepoint and without a person
-        JsonNode before = E2eStack.JSON.readTree(stack.ok("status", "--json")).get("components");
+        JsonNode before = stack.components();
         stack.kill(named(before, "zookeeper", "leader"));
         String leadingJobManager = named(before, "flink-jobmanager", "leader");
         String standbyJobManager = named(before, "flink-jobmanager", "standby");
@@ -162,15 +175,51 @@ class HighAvailabilityIT {
                     assertThat(api.call(() -> api.usage().getMeterUsage(meter, first.start().toString(), third.end().toString(), "15m",
                             null, null)).getTotalKwh()).isEqualByComparingTo(expected));
         }
-        JsonNode after = E2eStack.JSON.readTree(stack.ok("status", "--json")).get("components");
+        JsonNode after = stack.components();
         assertThat(named(after, "flink-jobmanager", "leader")).isEqualTo(standbyJobManager);
         String restUrl = stack.env().get("FLINK_REST_URL");
         JsonNode resumed = E2eStack.getJson(restUrl + "/jobs/overview", null).get("jobs");
         assertThat(resumed).hasSize(1);
         assertThat(resumed.get(0).get("jid").asText()).isEqualTo(job.get("jid").asText());
         assertThat(resumed.get(0).get("state").asText()).isEqualTo("RUNNING");
-        assertThat(Files.readString(stack.home.resolve("logs/" + standbyJobManager + ".log")))
-                .containsPattern("Restoring job " + job.get("jid").asText() + " from Checkpoint \\d+");
+        String restoring = "Restoring job " + job.get("jid").asText() + " from Checkpoint";
+        assertThat(Files.readString(stack.home.resolve("logs/" + standbyJobManager + ".log"))).contains(restoring);
+
+        // A savepoint of the running job, taken before the database fails over
+        String jobId = job.get("jid").asText();
+        String snapshot = output(stack.ok("flink", "savepoint", jobId, stack.home.resolve("flink/savepoints").toUri().toString()),
+                "Savepoint completed. Path: (\\S+)");
+
+        // The PostgreSQL primary's node dies, Patroni and PostgreSQL at once: the other Patroni takes the leader lock and
+        // promotes its synchronous standby; the job's writes fail meanwhile and reconnect through the multi-host URL to
+        // the new primary
+        String primary = named(after, "postgres", "primary");
+        String replica = named(after, "postgres", "replica");
+        stack.killPostgresNode(primary);
+        GeneratorSettings fourth = produce(24, third.end());
+        for (String meter : List.of("MTR-0001", "MTR-0005", "MTR-0010")) {
+            BigDecimal expected = expectedTotal(List.of(first, second, third, fourth), meter);
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
+                    assertThat(api.call(() -> api.usage().getMeterUsage(meter, first.start().toString(), fourth.end().toString(), "15m",
+                            null, null)).getTotalKwh()).isEqualByComparingTo(expected));
+        }
+        assertThat(named(stack.components(), "postgres", "primary")).isEqualTo(replica);
+        assertThat(stack.ok("status")).containsPattern("flink-taskmanager-1\\s+running").containsPattern("flink-taskmanager-2\\s+running");
+
+        // The job restored from the snapshot taken before the failover rewrites the fourth batch, whose rows are gone,
+        // on the new primary: exactly the same totals
+        stack.ok("flink", "cancel", jobId);
+        try (Connection db = stack.database(); PreparedStatement sql = db.prepareStatement("DELETE FROM usage_15m WHERE bucket_start >= ?")) {
+            sql.setTimestamp(1, java.sql.Timestamp.from(fourth.start()));
+            assertThat(sql.executeUpdate()).as("rows of the fourth batch").isPositive();
+        }
+        stack.ok("submit", "--from-savepoint", snapshot);
+        for (String meter : List.of("MTR-0001", "MTR-0005", "MTR-0010")) {
+            BigDecimal expected = expectedTotal(List.of(first, second, third, fourth), meter);
+            await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
+                    assertThat(api.call(() -> api.usage().getMeterUsage(meter, first.start().toString(), fourth.end().toString(), "15m",
+                            null, null)).getTotalKwh()).isEqualByComparingTo(expected));
+        }
 
         // One API instance dies while GETs go through NGINX: every one of them is answered 200
         HttpClient http = HttpClient.newHttpClient();
@@ -191,13 +240,102 @@ class HighAvailabilityIT {
             assertThreeReplicas(admin, List.of("__consumer_offsets", "__transaction_state"));
         }
 
-        // up brings the dead Kafka, ZooKeeper and API processes and the JobManager back; the JobManager as the standby
-        assertThat(stack.ok("up")).contains("Kafka (3 nodes): starting", "ZooKeeper (3 nodes): starting",
-                "Flink (2 JobManagers, 2 TaskManagers): starting", "billing API (2 instances behind NGINX): starting");
+        // up brings every dead process back: the JobManager as the standby, the old PostgreSQL primary as the replica
+        assertThat(stack.ok("up")).contains("ZooKeeper (3 nodes): starting", "PostgreSQL (primary and synchronous standby, Patroni): starting",
+                "Kafka (3 nodes): starting", "Flink (2 JobManagers, 2 TaskManagers): starting",
+                "billing API (2 instances behind NGINX): starting");
         assertThat(stack.ok("status")).containsPattern("kafka-" + leader + "\\s+running").containsPattern("billing-api-1\\s+running");
-        JsonNode restored = E2eStack.JSON.readTree(stack.ok("status", "--json")).get("components");
+        JsonNode restored = stack.components();
         assertThat(roles(restored, "zookeeper")).containsExactlyInAnyOrder("leader", "follower", "follower");
         assertThat(named(restored, "flink-jobmanager", "standby")).isEqualTo(leadingJobManager);
+        assertThat(named(restored, "postgres", "replica")).isEqualTo(primary);
+
+        aBillingRunStartedThroughNginxSurvivesTheInstanceRunningIt(env);
+    }
+
+    /**
+     * 1,500 customers, each with four hours of usage at the end of October; the run is started through NGINX, the
+     * instance holding its lease is killed, and the other instance takes the run over when the lease expires.
+     */
+    private void aBillingRunStartedThroughNginxSurvivesTheInstanceRunningIt(Map<String, String> env) throws Exception {
+        int customers = 1500;
+        try (Connection db = stack.database(); Statement sql = db.createStatement()) {
+            sql.execute("INSERT INTO customer (id, name, timezone) SELECT 'HA-' || c, 'Customer ' || c, 'UTC' FROM generate_series(1, "
+                    + customers + ") c");
+            sql.execute("INSERT INTO customer_tariff (customer_id, valid_from, tariff_id) SELECT 'HA-' || c, '2026-01-01', 'standard' "
+                    + "FROM generate_series(1, " + customers + ") c");
+            sql.execute("INSERT INTO meter_assignment (meter_id, valid_from, customer_id) SELECT 'HA-M-' || c, '2026-10-31T20:00:00Z', "
+                    + "'HA-' || c FROM generate_series(1, " + customers + ") c");
+            sql.execute("INSERT INTO usage_15m (meter_id, channel, bucket_start, energy_mwh, reading_count) SELECT 'HA-M-' || c, 'import', "
+                    + "ts, 1000 + c, 1 FROM generate_series(1, " + customers + ") c, generate_series('2026-10-31 20:00:00+00'::timestamptz, "
+                    + "'2026-10-31 23:45:00+00', interval '15 minutes') ts");
+        }
+        HttpClient http = HttpClient.newHttpClient();
+        String token = env.get("WATTFLOW_ADMIN_TOKEN");
+        HttpResponse<String> started = http.send(HttpRequest.newBuilder(URI.create(env.get("WATTFLOW_API_URL") + "/api/v1/billing-runs"))
+                .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+                .header("Idempotency-Key", "ha-billing-run-2026-10")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"period\":\"2026-10\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+        String runId = E2eStack.JSON.readTree(started.body()).get("id").asText();
+
+        String owner = await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(100)).until(() -> leaseOwner(runId),
+                leaseOwner -> leaseOwner != null);
+        assertThat(invoiceCount()).as("invoices issued when the instance dies").isLessThan(customers);
+        stack.kill(owner);
+
+        await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofSeconds(2)).untilAsserted(() ->
+                assertThat(E2eStack.getJson(env.get("WATTFLOW_API_URL") + "/api/v1/billing-runs/" + runId, token).get("status").asText())
+                        .isEqualTo("completed"));
+        List<String> numbers = new ArrayList<>();
+        List<String> expectedNumbers = new ArrayList<>();
+        try (Connection db = stack.database(); Statement sql = db.createStatement();
+             ResultSet invoices = sql.executeQuery("SELECT series, number FROM invoice ORDER BY series, number")) {
+            while (invoices.next()) {
+                numbers.add(String.format("%s-%06d", invoices.getString(1), invoices.getLong(2)));
+            }
+        }
+        for (int n = 1; n <= customers; n++) {
+            expectedNumbers.add(String.format("INV-%06d", n));
+        }
+        assertThat(numbers).as("each customer invoiced once, numbers without gaps").containsExactlyElementsOf(expectedNumbers);
+        // every invoice announced on billing.events under one event id (the relay may publish an event twice when an
+        // instance dies between sending and marking it sent; consumers dedupe on the event id)
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
+            Map<String, Set<String>> eventIdsByInvoice = new HashMap<>();
+            for (ConsumerRecord<byte[], byte[]> event : TopicContents.readAll(env.get("KAFKA_BOOTSTRAP"), "billing.events", Duration.ofSeconds(10))) {
+                JsonNode body = E2eStack.JSON.readTree(event.value());
+                if (body.path("type").asText().equals("invoice.issued")) {
+                    eventIdsByInvoice.computeIfAbsent(body.path("number").asText(), number -> new HashSet<>()).add(body.path("eventId").asText());
+                }
+            }
+            assertThat(eventIdsByInvoice.keySet()).containsExactlyInAnyOrderElementsOf(expectedNumbers);
+            assertThat(eventIdsByInvoice.values()).allSatisfy(eventIds -> assertThat(eventIds).hasSize(1));
+        });
+        assertThat(stack.ok("up")).contains("billing API (2 instances behind NGINX): starting");
+    }
+
+    private String leaseOwner(String runId) throws Exception {
+        try (Connection db = stack.database(); PreparedStatement sql = db.prepareStatement("SELECT lease_owner FROM billing_run WHERE id = ?::uuid")) {
+            sql.setString(1, runId);
+            try (ResultSet row = sql.executeQuery()) {
+                return row.next() ? row.getString(1) : null;
+            }
+        }
+    }
+
+    private int invoiceCount() throws Exception {
+        try (Connection db = stack.database(); Statement sql = db.createStatement(); ResultSet count = sql.executeQuery("SELECT count(*) FROM invoice")) {
+            count.next();
+            return count.getInt(1);
+        }
+    }
+
+    /** The first group of {@code pattern} in a command's output. */
+    private static String output(String output, String pattern) {
+        Matcher matcher = Pattern.compile(pattern).matcher(output);
+        assertThat(matcher.find()).as(output).isTrue();
+        return matcher.group(1);
     }
 
     /** The roles of the running components of one kind ("-" for none). */

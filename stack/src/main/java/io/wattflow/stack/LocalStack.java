@@ -53,9 +53,9 @@ public final class LocalStack {
         this.ports = ports;
         this.detached = detached;
         this.topology = topology;
-        this.postgres = new PostgresServer(layout, ports.postgres());
         this.kafka = topology == Topology.HIGHLY_AVAILABLE ? KafkaCluster.highlyAvailable(layout, ports) : KafkaCluster.single(layout, ports);
         this.zooKeeper = topology == Topology.HIGHLY_AVAILABLE ? new ZooKeeperEnsemble(layout, ports.zooKeeper()) : null;
+        this.postgres = zooKeeper != null ? PostgresServer.highlyAvailable(layout, ports, zooKeeper) : new PostgresServer(layout, ports.postgres());
         this.questDb = new QuestDbServer(layout, ports.questDbHttp(), ports.questDbPg(), ports.questDbMetrics());
         this.flink = zooKeeper != null ? FlinkCluster.highlyAvailable(layout, ports, zooKeeper)
                 : new FlinkCluster(layout, ports.flinkRest(), ports.flinkRpc(), ports.flinkMetrics());
@@ -142,13 +142,15 @@ public final class LocalStack {
                     + ": stop it with bin/wattflow down first, or set WATTFLOW_HOME to another folder");
         }
         recordTopology();
-        step(out, "PostgreSQL", postgres.isRunning(), postgres::start);
+        if (zooKeeper != null) {
+            // first: the JobManagers and Patroni elect their leaders in it
+            step(out, "ZooKeeper (" + ZooKeeperEnsemble.NODES + " nodes)", zooKeeper.isRunning(), () -> zooKeeper.start(detached));
+        }
+        step(out, postgres.patroni().isPresent() ? "PostgreSQL (primary and synchronous standby, Patroni)" : "PostgreSQL",
+                postgres.isRunning(), () -> postgres.start(detached));
         step(out, kafka.brokers().size() == 1 ? "Kafka" : "Kafka (" + kafka.brokers().size() + " nodes)", kafka.isRunning(),
                 () -> kafka.start(detached));
         kafka.createTopics(KafkaBroker.wattflowTopics());
-        if (zooKeeper != null) {
-            step(out, "ZooKeeper (" + ZooKeeperEnsemble.NODES + " nodes)", zooKeeper.isRunning(), () -> zooKeeper.start(detached));
-        }
         step(out, "QuestDB", questDb.isRunning(), () -> questDb.start(detached));
         boolean flinkComplete = flink.processes().stream().allMatch(ManagedProcess::isRunning);
         step(out, "Flink (" + (flink.jobManagerCount() == 1 ? "1 JobManager" : flink.jobManagerCount() + " JobManagers")
@@ -184,7 +186,10 @@ public final class LocalStack {
                 new PrometheusServer.ScrapeJob("postgres", "/metrics", List.of(postgresExporter.address())),
                 new PrometheusServer.ScrapeJob("node", "/metrics", List.of(nodeExporter.address())),
                 new PrometheusServer.ScrapeJob("kafka", "/metrics", kafka.brokers().stream().map(KafkaBroker::metricsAddress).toList()),
-                new PrometheusServer.ScrapeJob("questdb", "/metrics", List.of(questDb.metricsAddress())));
+                new PrometheusServer.ScrapeJob("questdb", "/metrics", List.of(questDb.metricsAddress())),
+                // Patroni's own endpoint: which node is primary, replication positions, PostgreSQL up (empty when small)
+                new PrometheusServer.ScrapeJob("patroni", "/metrics", postgres.patroni()
+                        .map(cluster -> cluster.nodes().stream().map(PatroniCluster.Node::restAddress).toList()).orElse(List.of())));
     }
 
     private static String address(int port) {
@@ -227,13 +232,10 @@ public final class LocalStack {
         if (questDb.process().stop(Duration.ofSeconds(20))) {
             stopped.add("QuestDB");
         }
+        stopped.addAll(kafka.stop());
+        stopped.addAll(postgres.stop());
         if (zooKeeper != null) {
             stopped.addAll(zooKeeper.stop());
-        }
-        stopped.addAll(kafka.stop());
-        if (postgres.isRunning()) {
-            postgres.stop();
-            stopped.add("PostgreSQL");
         }
         try {
             // stopped: the next up may choose either topology (the data folders stay)

@@ -17,10 +17,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param flinkMetrics the JobManager's Prometheus endpoint; TaskManager {@code i} serves on {@code flinkMetrics + i}, the
  *                     standby JobManager of {@code up --ha} on the port after the last TaskManager's
  * @param zooKeeper the first ZooKeeper node's client port ({@code up --ha} only); it uses the next two for its peers
+ * @param patroni the first Patroni node's REST API ({@code up --ha} only)
  */
 public record Ports(int kafka, int kafkaController, int postgres, int flinkRest, int flinkRpc, int questDbHttp, int questDbPg, int api,
                     int prometheus, int alertmanager, int postgresExporter, int nodeExporter, int kafkaMetrics, int questDbMetrics,
-                    int flinkMetrics, int zooKeeper) {
+                    int flinkMetrics, int zooKeeper, int patroni) {
 
     public static final String HOST = "127.0.0.1";
 
@@ -54,7 +55,8 @@ public record Ports(int kafka, int kafkaController, int postgres, int flinkRest,
             new Setting("WATTFLOW_FLINK_METRICS_PORT", 19249, "Flink's metrics (this port and the next "
                     + (FlinkCluster.TASK_MANAGERS + 1) + ")"),
             new Setting("WATTFLOW_ZOOKEEPER_PORT", 12181, "ZooKeeper (up --ha; this port and the next two, for each node "
-                    + HA_PORT_STEP + " apart)"));
+                    + HA_PORT_STEP + " apart)"),
+            new Setting("WATTFLOW_PATRONI_PORT", 18008, "Patroni's REST API (up --ha; the second node's is " + HA_PORT_STEP + " above)"));
 
     public static Ports fromEnvironment(Map<String, String> env) {
         int[] ports = new int[SETTINGS.size()];
@@ -81,7 +83,7 @@ public record Ports(int kafka, int kafkaController, int postgres, int flinkRest,
     public static Ports ephemeralHighlyAvailable() {
         int[] ports = ephemeral().values();
         for (String variable : List.of("WATTFLOW_KAFKA_PORT", "WATTFLOW_KAFKA_CONTROLLER_PORT", "WATTFLOW_KAFKA_METRICS_PORT",
-                "WATTFLOW_API_PORT", "WATTFLOW_FLINK_PORT", "WATTFLOW_FLINK_RPC_PORT")) {
+                "WATTFLOW_API_PORT", "WATTFLOW_FLINK_PORT", "WATTFLOW_FLINK_RPC_PORT", "WATTFLOW_PG_PORT", "WATTFLOW_PATRONI_PORT")) {
             ports[index(variable)] = freeSpacedPorts(HA_PORT_STEP, 3, 1);
         }
         ports[index("WATTFLOW_ZOOKEEPER_PORT")] = freeSpacedPorts(HA_PORT_STEP, ZooKeeperEnsemble.NODES, 3);
@@ -95,11 +97,11 @@ public record Ports(int kafka, int kafkaController, int postgres, int flinkRest,
     /** The ports in the order of {@link #SETTINGS}. */
     private int[] values() {
         return new int[] {kafka, kafkaController, postgres, flinkRest, flinkRpc, questDbHttp, questDbPg, api, prometheus, alertmanager,
-                postgresExporter, nodeExporter, kafkaMetrics, questDbMetrics, flinkMetrics, zooKeeper};
+                postgresExporter, nodeExporter, kafkaMetrics, questDbMetrics, flinkMetrics, zooKeeper, patroni};
     }
 
     private static Ports of(int[] p) {
-        return new Ports(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15]);
+        return new Ports(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], p[16]);
     }
 
     /** The variables that select these ports, for a child process or a script. */

@@ -15,15 +15,17 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import org.flywaydb.core.Flyway;
 import org.postgresql.PGConnection;
 
 /**
- * A PostgreSQL instance owned by the stack: its own data directory and port, created with the machine's
- * PostgreSQL binaries. PostgreSQL refuses to run as root, so under root every server command runs as the
- * {@code postgres} OS user. Only TCP on 127.0.0.1 with SCRAM passwords; no Unix socket, whose path length
- * limit long data directories would break.
+ * The stack's PostgreSQL: one instance owned by the stack ({@code up}), with its own data directory and port, created
+ * with the machine's PostgreSQL binaries; or a primary and a synchronous standby managed by Patroni ({@code up --ha},
+ * {@link PatroniCluster}), reached through a multi-host JDBC URL that finds the primary. PostgreSQL refuses to run as
+ * root, so under root every server command runs as the {@code postgres} OS user. Only TCP on 127.0.0.1 with SCRAM
+ * passwords; no Unix socket, whose path length limit long data directories would break.
  */
 public final class PostgresServer {
     public static final String SUPERUSER = "postgres";
@@ -32,6 +34,8 @@ public final class PostgresServer {
     public static final String API_ROLE = "wattflow_api";
     /** The PostgreSQL exporter's role: server statistics and the aggregates of sql/V11__monitoring.sql. */
     public static final String MONITOR_ROLE = "wattflow_monitor";
+    /** The role Patroni's standbys stream the primary's WAL as. */
+    public static final String REPLICATION_ROLE = "replicator";
     /** How long tooling connections wait for PostgreSQL to accept and authenticate them, in seconds (pgjdbc's units). */
     public static final String PATIENT_CONNECT_SECONDS = "60";
 
@@ -40,13 +44,30 @@ public final class PostgresServer {
     private final Secrets secrets;
     private final ManagedProcess process;
     private final Path dataDir;
+    private final PatroniCluster patroni;
 
     public PostgresServer(StackLayout layout, int port) {
+        this(layout, port, null);
+    }
+
+    private PostgresServer(StackLayout layout, int port, PatroniCluster patroni) {
         this.layout = layout;
         this.port = port;
         this.secrets = new Secrets(layout.secretsDir());
         this.process = new ManagedProcess("postgres", layout.runDir(), layout.logDir());
         this.dataDir = layout.dataDir("postgres").resolve("pgdata");
+        this.patroni = patroni;
+    }
+
+    /** A primary and a synchronous standby managed by Patroni, with their leader lock in the ZooKeeper ensemble. */
+    public static PostgresServer highlyAvailable(StackLayout layout, Ports ports, ZooKeeperEnsemble zooKeeper) {
+        return new PostgresServer(layout, ports.postgres(),
+                new PatroniCluster(layout, ports.postgres(), ports.patroni(), zooKeeper.connectString()));
+    }
+
+    /** The Patroni nodes of a highly available stack. */
+    public Optional<PatroniCluster> patroni() {
+        return Optional.ofNullable(patroni);
     }
 
     public ManagedProcess process() {
@@ -57,7 +78,15 @@ public final class PostgresServer {
         return port;
     }
 
+    /**
+     * The JDBC URL of the database: with Patroni, every node's address and {@code targetServerType=primary}, so pgjdbc
+     * connects to whichever node is the primary now, and a client reconnecting after a failover finds the new one.
+     */
     public String jdbcUrl(String database) {
+        if (patroni != null) {
+            return "jdbc:postgresql://" + String.join(",", patroni.nodes().stream().map(node -> Ports.HOST + ":" + node.postgresPort()).toList())
+                    + "/" + database + "?targetServerType=primary";
+        }
         return "jdbc:postgresql://" + Ports.HOST + ":" + port + "/" + database;
     }
 
@@ -75,12 +104,22 @@ public final class PostgresServer {
     }
 
     public boolean isRunning() {
-        return process.isRunning();
+        return patroni != null ? patroni.isRunning() : process.isRunning();
     }
 
     /** Creates the cluster on first start, starts it, creates the database and applies the migrations. */
     public void start() {
+        start(true);
+    }
+
+    /** As {@link #start()}; {@code detached}: Patroni outlives the launcher (pg_ctl's server always does). */
+    public void start(boolean detached) {
         if (isRunning()) {
+            return;
+        }
+        if (patroni != null) {
+            patroni.start(superuserPassword(), secrets.get("postgres-replication-password"), detached);
+            createDatabaseAndRoles(DATABASE);
             return;
         }
         Ports.requireFree(port, "PostgreSQL", "WATTFLOW_PG_PORT");
@@ -95,10 +134,8 @@ public final class PostgresServer {
                 Files.createFile(log);
             }
             if (asRoot) {
-                UserPrincipal postgres = owned.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(SUPERUSER);
-                Files.setOwner(owned, postgres);
-                Files.setOwner(log, postgres);
-                makeTraversable(owned);
+                ownedByPostgres(owned);
+                Files.setOwner(log, owned.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(SUPERUSER));
             }
             if (!Files.exists(dataDir.resolve("PG_VERSION"))) {
                 initdb(bin, owned, asRoot);
@@ -188,9 +225,13 @@ public final class PostgresServer {
         return DriverManager.getConnection(jdbcUrl(database), properties);
     }
 
-    public void stop() {
+    /** Stops the server (or every Patroni node); returns the names of what was running. */
+    public List<String> stop() {
+        if (patroni != null) {
+            return patroni.stop();
+        }
         if (!isRunning()) {
-            return;
+            return List.of();
         }
         try {
             boolean asRoot = "root".equals(System.getProperty("user.name"));
@@ -200,6 +241,7 @@ public final class PostgresServer {
             // pg_ctl failed (binaries gone?): fall back to the PID we recorded
         }
         process.stop(Duration.ofSeconds(10));
+        return List.of("PostgreSQL");
     }
 
     private long readPostmasterPid() {
@@ -228,6 +270,12 @@ public final class PostgresServer {
             Thread.currentThread().interrupt();
             throw new StackException("interrupted during " + what);
         }
+    }
+
+    /** Gives a folder to the postgres OS user, who must be able to reach it (when the launcher runs as root). */
+    static void ownedByPostgres(Path dir) throws IOException {
+        Files.setOwner(dir, dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(SUPERUSER));
+        makeTraversable(dir);
     }
 
     /** The postgres user must be able to reach its folder: every parent needs the execute bit for others. */

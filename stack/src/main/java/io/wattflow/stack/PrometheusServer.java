@@ -83,7 +83,8 @@ public final class PrometheusServer extends HttpServerProcess {
         config.put("global", Map.of("scrape_interval", interval, "evaluation_interval", interval, "scrape_timeout", interval));
         config.put("rule_files", List.of(layout.deployDir().resolve("prometheus/rules").toString() + "/*.yml"));
         config.put("alerting", Map.of("alertmanagers", List.of(Map.of("static_configs", List.of(Map.of("targets", List.of(alertmanagerAddress)))))));
-        config.put("scrape_configs", jobs.stream().map(job -> Map.of(
+        // a job without targets (Patroni's on the small stack) is left out rather than written empty
+        config.put("scrape_configs", jobs.stream().filter(job -> !job.targets().isEmpty()).map(job -> Map.of(
                 "job_name", job.name(),
                 "metrics_path", job.metricsPath(),
                 "static_configs", List.of(Map.of("targets", job.targets())))).toList());

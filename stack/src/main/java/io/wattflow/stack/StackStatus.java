@@ -32,8 +32,16 @@ public final class StackStatus {
         Ports ports = stack.ports();
         StackLayout layout = stack.layout();
         List<Component> components = new ArrayList<>();
-        components.add(component("PostgreSQL", "postgres", "primary", stack.postgres().process(), ports.postgres(),
-                stack.postgres().jdbcUrl(PostgresServer.DATABASE), layout.dataDir("postgres")));
+        Optional<PatroniCluster> patroni = stack.postgres().patroni();
+        if (patroni.isPresent()) {
+            for (PatroniCluster.Node node : patroni.get().nodes()) {
+                components.add(component(node.name(), "postgres", PatroniCluster.role(node).orElse(null), node.process(), node.postgresPort(),
+                        "jdbc:postgresql://" + Ports.HOST + ":" + node.postgresPort() + "/" + PostgresServer.DATABASE, node.dataDir()));
+            }
+        } else {
+            components.add(component("PostgreSQL", "postgres", "primary", stack.postgres().process(), ports.postgres(),
+                    stack.postgres().jdbcUrl(PostgresServer.DATABASE), layout.dataDir("postgres")));
+        }
         // Every KRaft node is a broker and a controller voter; the one leading the metadata quorum is the active controller.
         KafkaCluster kafka = stack.kafka();
         Optional<Integer> activeController = kafka.activeController();

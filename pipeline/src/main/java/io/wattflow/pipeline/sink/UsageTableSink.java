@@ -1,6 +1,7 @@
 package io.wattflow.pipeline.sink;
 
 import io.wattflow.pipeline.usage.UsageBucket;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.connector.jdbc.JdbcConnectionOptions;
@@ -29,8 +30,12 @@ public final class UsageTableSink {
     }
 
     public static Sink<UsageBucket> create(String url, String user, String password, int batchSize, long batchIntervalMillis) {
-        return JdbcSink.<UsageBucket>builder()
+        return new FailureTolerantJdbcSink<>(JdbcSink.<UsageBucket>builder()
                 .withQueryStatement(UPSERT, (statement, bucket) -> {
+                    if (statement == null) {
+                        // the connector left none after a failed reconnect: say so (a NullPointerException would not)
+                        throw new SQLException("no connection to PostgreSQL (" + url + ")");
+                    }
                     statement.setString(1, bucket.meterId);
                     statement.setString(2, bucket.channel);
                     statement.setTimestamp(3, new Timestamp(bucket.bucketStartMillis));
@@ -51,6 +56,6 @@ public final class UsageTableSink {
                         // One multi-row upsert per batch instead of a statement per row. A batch never holds a bucket
                         // twice: the pipeline emits each bucket at most once per checkpoint, and flushes at each one.
                         .withProperty("reWriteBatchedInserts", "true")
-                        .build());
+                        .build()));
     }
 }
