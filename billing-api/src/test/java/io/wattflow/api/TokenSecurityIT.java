@@ -155,10 +155,16 @@ class TokenSecurityIT {
     @Test
     void healthChecksDoNotTakeADatabaseConnectionPerCall() throws Exception {
         int before = CONNECTIONS_TAKEN.get();
+        long started = System.nanoTime();
         for (int i = 0; i < 100; i++) {
             assertThat(send(api, "GET", "/health", null, null, null).statusCode()).isEqualTo(200);
         }
-        assertThat(CONNECTIONS_TAKEN.get() - before).isLessThanOrEqualTo(5); // one check per second at most
+        long seconds = (System.nanoTime() - started) / 1_000_000_000L + 1;
+        // One database check per second at most, and the billing-run worker's poll once a second beside it: on a busy
+        // machine the 100 calls take longer, so the bound follows the time they took, not a guess of it. One connection
+        // per call would exceed it unless each call took half a second.
+        assertThat(CONNECTIONS_TAKEN.get() - before).as("connections taken in %d s", seconds)
+                .isLessThanOrEqualTo((int) Math.min(50, 2 * seconds + 3));
     }
 
     private static HttpResponse<String> send(ApiFixture instance, String method, String path, String token, String body, String key)
