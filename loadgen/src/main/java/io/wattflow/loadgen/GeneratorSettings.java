@@ -18,17 +18,19 @@ import java.time.Instant;
  * @param malformedShare   share of extra records that are not valid readings (the pipeline dead-letters them)
  * @param registerMeters   further meters, named REG-0001, ..., that send cumulative register values at each interval end
  * @param registerResetShare share of register values that are a reset to zero (the span before is billed as zero)
+ * @param firstMeterNumber added to every meter's number: batches with their own meters (a register meter's values run
+ *                         on from one batch to the next only within one generator)
  */
 public record GeneratorSettings(int meters, int readingsPerMeter, int intervalMinutes, long seed, Instant start,
                                 double duplicateShare, double outOfOrderShare, double lateShare, double malformedShare,
-                                int registerMeters, double registerResetShare) {
+                                int registerMeters, double registerResetShare, int firstMeterNumber) {
 
     public static final Duration BUCKET = Duration.ofMinutes(15);
 
     /** Interval meters only, no faults. */
     public GeneratorSettings(int meters, int readingsPerMeter, int intervalMinutes, long seed, Instant start,
                              double duplicateShare, double outOfOrderShare, double lateShare, double malformedShare) {
-        this(meters, readingsPerMeter, intervalMinutes, seed, start, duplicateShare, outOfOrderShare, lateShare, malformedShare, 0, 0);
+        this(meters, readingsPerMeter, intervalMinutes, seed, start, duplicateShare, outOfOrderShare, lateShare, malformedShare, 0, 0, 0);
     }
 
     public GeneratorSettings {
@@ -47,6 +49,9 @@ public record GeneratorSettings(int meters, int readingsPerMeter, int intervalMi
         if (registerMeters < 0 || registerMeters > 9_999_999) {
             throw new IllegalArgumentException("--register-meters must be between 0 and 9999999, got " + registerMeters);
         }
+        if (firstMeterNumber < 0 || (long) firstMeterNumber + Math.max(meters, registerMeters) > 9_999_999) {
+            throw new IllegalArgumentException("meter numbers must stay between 1 and 9999999, got " + firstMeterNumber + " added");
+        }
         for (double share : new double[] {duplicateShare, outOfOrderShare, lateShare, malformedShare, registerResetShare}) {
             if (!(share >= 0 && share <= 1)) {
                 throw new IllegalArgumentException("shares must be between 0 and 1, got " + share);
@@ -64,12 +69,28 @@ public record GeneratorSettings(int meters, int readingsPerMeter, int intervalMi
 
     public GeneratorSettings withFaults(double duplicates, double outOfOrder, double late, double malformed) {
         return new GeneratorSettings(meters, readingsPerMeter, intervalMinutes, seed, start, duplicates, outOfOrder, late, malformed,
-                registerMeters, registerResetShare);
+                registerMeters, registerResetShare, firstMeterNumber);
     }
 
     public GeneratorSettings withRegisterMeters(int count, double resetShare) {
         return new GeneratorSettings(meters, readingsPerMeter, intervalMinutes, seed, start, duplicateShare, outOfOrderShare, lateShare,
-                malformedShare, count, resetShare);
+                malformedShare, count, resetShare, firstMeterNumber);
+    }
+
+    /** The same, with every meter's number {@code first} higher (MTR-0101 and REG-0101 on, for 100). */
+    public GeneratorSettings withMeterNumbersFrom(int first) {
+        return new GeneratorSettings(meters, readingsPerMeter, intervalMinutes, seed, start, duplicateShare, outOfOrderShare, lateShare,
+                malformedShare, registerMeters, registerResetShare, first);
+    }
+
+    /** The id of interval meter {@code index} of these settings. */
+    public String intervalMeter(int index) {
+        return meterId(firstMeterNumber + index);
+    }
+
+    /** The id of register meter {@code index} of these settings. */
+    public String registerMeter(int index) {
+        return registerMeterId(firstMeterNumber + index);
     }
 
     /** Meters of both kinds. */

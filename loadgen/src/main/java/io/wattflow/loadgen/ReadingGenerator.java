@@ -60,11 +60,11 @@ public final class ReadingGenerator implements Iterator<ReadingGenerator.Record>
         Instant end = start.plusSeconds(settings.intervalMinutes() * 60L);
         long energy = energy(settings, meter, start);
         if (meter < settings.meters()) {
-            return new IntervalReading("r-" + start.getEpochSecond() + "-" + settings.intervalMinutes(), GeneratorSettings.meterId(meter),
+            return new IntervalReading("r-" + start.getEpochSecond() + "-" + settings.intervalMinutes(), settings.intervalMeter(meter),
                     start, end, energy);
         }
         int register = meter - settings.meters();
-        return new IntervalReading("g-" + end.getEpochSecond(), GeneratorSettings.registerMeterId(register), start, end,
+        return new IntervalReading("g-" + end.getEpochSecond(), settings.registerMeter(register), start, end,
                 isReset(settings, register, interval) ? 0 : energy);
     }
 

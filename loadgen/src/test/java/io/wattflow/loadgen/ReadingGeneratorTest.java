@@ -22,6 +22,24 @@ class ReadingGeneratorTest {
     }
 
     @Test
+    void meterNumbersFromAnOffsetNameOtherMetersWithTheSameReadings() {
+        GeneratorSettings both = SETTINGS.withRegisterMeters(2, 0);
+        List<String> meters = new ArrayList<>();
+        List<Long> energies = new ArrayList<>();
+        List<Long> shiftedEnergies = new ArrayList<>();
+        ReadingGenerator.validReadings(both).forEach(reading -> energies.add(reading.energyMilliWattHours()));
+        ReadingGenerator.validReadings(both.withMeterNumbersFrom(100)).forEach(reading -> {
+            meters.add(reading.meterId());
+            shiftedEnergies.add(reading.energyMilliWattHours());
+        });
+        assertThat(new HashSet<>(meters)).containsExactlyInAnyOrder("MTR-0101", "MTR-0102", "MTR-0103", "MTR-0104", "MTR-0105", "MTR-0106",
+                "MTR-0107", "REG-0101", "REG-0102");
+        assertThat(shiftedEnergies).containsExactlyElementsOf(energies);
+        assertThatThrownBy(() -> SETTINGS.withMeterNumbersFrom(9_999_995)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("meter numbers");
+    }
+
+    @Test
     void withoutFaultsEveryValidReadingIsSentOnceInOrder() {
         List<String> expected = new ArrayList<>();
         ReadingGenerator.validReadings(SETTINGS).forEach(reading -> expected.add(ReadingGenerator.toJson(reading)));

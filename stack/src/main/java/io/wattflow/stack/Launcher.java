@@ -88,7 +88,64 @@ public final class Launcher {
         handlers.put("console-consumer", args -> kafkaTool("org.apache.kafka.tools.consumer.ConsoleConsumer", args));
         handlers.put("check", args -> check());
         handlers.put("demo", args -> done(this::demo));
+        handlers.put("chaos", this::chaos);
         return handlers;
+    }
+
+    /**
+     * {@code chaos [--faults N] [--seed S] [--keep]}: the fault campaign on a highly available stack of its own in
+     * target/chaos/stack, on free ports; stopped at the end unless {@code --keep}. Exit 1 when anything differs.
+     */
+    int chaos(String[] args) {
+        int count = ChaosCampaign.Fault.values().length;
+        long seed = 1;
+        boolean keep = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--faults" -> count = positive("--faults", i + 1 < args.length ? args[++i] : "");
+                case "--seed" -> seed = positive("--seed", i + 1 < args.length ? args[++i] : "");
+                case "--keep" -> keep = true;
+                default -> throw new IllegalArgumentException("chaos takes --faults N, --seed S and --keep; got '" + args[i] + "'");
+            }
+        }
+        StackLayout layout = new StackLayout(stack.layout().repo(), stack.layout().repo().resolve("target/chaos/stack"));
+        // a campaign interrupted before: stop what it left by its PID files, then start from nothing
+        new LocalStack(layout, Ports.ephemeralHighlyAvailable(), false, LocalStack.Topology.HIGHLY_AVAILABLE).down();
+        StackLayout.delete(layout.home());
+        LocalStack campaignStack = new LocalStack(layout, Ports.ephemeralHighlyAvailable(), false, LocalStack.Topology.HIGHLY_AVAILABLE);
+        List<ChaosCampaign.Fault> plan = ChaosCampaign.plan(count, seed);
+        out.println("Fault campaign: " + plan.size() + " faults, seed " + seed + ", on a highly available stack in " + layout.home());
+        try {
+            ChaosCampaign.Result result = new ChaosCampaign(campaignStack, out).run(plan, seed);
+            out.println();
+            out.println(ChaosCampaign.header());
+            result.outcomes().forEach(outcome -> out.println(ChaosCampaign.row(outcome)));
+            if (result.differences().isEmpty()) {
+                out.println("Every valid reading billed exactly once; QuestDB equals PostgreSQL; every malformed record dead-lettered once; "
+                        + "the billing run issued every invoice once, gap-free, each announced once.");
+                return 0;
+            }
+            result.differences().forEach(difference -> out.println("DIFFERENCE: " + difference));
+            return 1;
+        } catch (Exception e) {
+            throw new StackException("the fault campaign stopped: " + e.getMessage() + " (logs in " + layout.logDir() + ")", e);
+        } finally {
+            if (!keep) {
+                campaignStack.down();
+            }
+        }
+    }
+
+    private static int positive(String option, String value) {
+        try {
+            int parsed = Integer.parseInt(value);
+            if (parsed > 0) {
+                return parsed;
+            }
+        } catch (NumberFormatException e) {
+            // explained below
+        }
+        throw new IllegalArgumentException(option + " needs a positive whole number, got '" + value + "'");
     }
 
     private static int done(Runnable command) {

@@ -54,14 +54,7 @@ public final class StackCheck {
         }
         Map<String, String> series = new HashMap<>();
         Map<String, String> fleetSeries = new HashMap<>();
-        Properties credentials = new Properties();
-        credentials.setProperty("user", "admin");
-        credentials.setProperty("password", "quest");
-        credentials.setProperty("sslmode", "disable");
-        credentials.setProperty("preferQueryMode", "simple");
-        credentials.setProperty("connectTimeout", PostgresServer.PATIENT_CONNECT_SECONDS); // as patient as with PostgreSQL
-        credentials.setProperty("loginTimeout", PostgresServer.PATIENT_CONNECT_SECONDS);
-        try (Connection connection = DriverManager.getConnection(questDb.jdbcUrl(), credentials);
+        try (Connection connection = connectQuestDb(questDb);
              Statement statement = connection.createStatement()) {
             try (ResultSet rows = statement.executeQuery("SELECT meter_id, channel, cast(ts AS long) / 1000, energy_mwh FROM energy")) {
                 while (rows.next()) {
@@ -94,5 +87,17 @@ public final class StackCheck {
             }
         }
         return differing;
+    }
+
+    /** QuestDB over its PostgreSQL wire protocol (its local default credentials). */
+    static Connection connectQuestDb(QuestDbServer questDb) throws SQLException {
+        Properties credentials = new Properties();
+        credentials.setProperty("user", "admin");
+        credentials.setProperty("password", "quest");
+        credentials.setProperty("sslmode", "disable");
+        credentials.setProperty("preferQueryMode", "simple");
+        credentials.setProperty("connectTimeout", PostgresServer.PATIENT_CONNECT_SECONDS); // as patient as with PostgreSQL
+        credentials.setProperty("loginTimeout", PostgresServer.PATIENT_CONNECT_SECONDS);
+        return DriverManager.getConnection(questDb.jdbcUrl(), credentials);
     }
 }

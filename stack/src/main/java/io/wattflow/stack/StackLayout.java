@@ -89,6 +89,18 @@ public record StackLayout(Path repo, Path home) {
         throw new StackException("no " + folder + "/*" + suffix + " found: build it with ./mvnw -DskipTests package");
     }
 
+    /** Deletes a folder and everything in it; nothing when it does not exist. */
+    public static void delete(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            throw new StackException("cannot delete " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The class path of every jar in a folder, sorted, as Flink's own scripts build it. */
     public static String classPathOf(Path lib) {
         if (!Files.isDirectory(lib)) {

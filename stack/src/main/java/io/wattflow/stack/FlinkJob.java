@@ -1,0 +1,95 @@
+package io.wattflow.stack;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/** What the fault campaign watches of the metering job: whether all its tasks run, its restarts, and its lag. */
+final class FlinkJob {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The job's consumer group (the pipeline's kafka.group-id default): it commits offsets on checkpoints. */
+    private static final String GROUP = "wattflow-metering";
+
+    private FlinkJob() {
+    }
+
+    private static JsonNode json(LocalStack stack, String path) {
+        try {
+            String body = stack.flink().rest().get(path);
+            return body == null ? JSON.missingNode() : JSON.readTree(body);
+        } catch (Exception e) {
+            return JSON.missingNode();
+        }
+    }
+
+    private static String jobId(LocalStack stack) {
+        for (JsonNode job : json(stack, "/jobs/overview").path("jobs")) {
+            if (job.path("name").asText().equals(LocalStack.JOB_NAME) && !job.path("state").asText().matches("CANCELED|FAILED|FINISHED")) {
+                return job.path("jid").asText();
+            }
+        }
+        return null;
+    }
+
+    /** The job is RUNNING with every task running. */
+    static boolean allTasksRunning(LocalStack stack) {
+        for (JsonNode job : json(stack, "/jobs/overview").path("jobs")) {
+            if (job.path("name").asText().equals(LocalStack.JOB_NAME) && job.path("state").asText().equals("RUNNING")) {
+                return job.path("tasks").path("running").asInt() == job.path("tasks").path("total").asInt(-1);
+            }
+        }
+        return false;
+    }
+
+    /** The job's restarts as its JobManager counts them (0 when it does not answer). */
+    static long restarts(LocalStack stack) {
+        String id = jobId(stack);
+        if (id == null) {
+            return 0;
+        }
+        for (JsonNode metric : json(stack, "/jobs/" + id + "/metrics?get=numRestarts")) {
+            return metric.path("value").asLong(0);
+        }
+        return 0;
+    }
+
+    /**
+     * Waits until the job has committed, at a checkpoint, every offset of {@code readings} that existed when the wait
+     * began: the backlog of the fault is processed. False when that does not happen in time.
+     */
+    static boolean awaitCaughtUp(LocalStack stack, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> target = null;
+        while (System.nanoTime() < deadline) {
+            try (Admin admin = stack.kafka().admin()) {
+                if (target == null) {
+                    Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
+                    admin.describeTopics(java.util.List.of("readings")).allTopicNames().get(10, TimeUnit.SECONDS).get("readings").partitions()
+                            .forEach(partition -> latest.put(new TopicPartition("readings", partition.partition()), OffsetSpec.latest()));
+                    target = admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
+                }
+                Map<TopicPartition, OffsetAndMetadata> committed = admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata()
+                        .get(10, TimeUnit.SECONDS);
+                boolean caughtUp = true;
+                for (var end : target.entrySet()) {
+                    OffsetAndMetadata offset = committed.get(end.getKey());
+                    caughtUp &= offset != null && offset.offset() >= end.getValue().offset();
+                }
+                if (caughtUp) {
+                    return true;
+                }
+            } catch (Exception e) {
+                // a broker or the group coordinator is moving: ask again
+            }
+            ManagedProcess.sleep(Duration.ofMillis(500));
+        }
+        return false;
+    }
+}
