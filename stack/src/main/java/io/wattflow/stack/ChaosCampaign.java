@@ -6,6 +6,8 @@ import io.wattflow.loadgen.GeneratorSettings;
 import io.wattflow.loadgen.LoadGenerator;
 import io.wattflow.loadgen.ReadingGenerator;
 import io.wattflow.stack.testing.TopicContents;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,9 +16,12 @@ import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.YearMonth;
+import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -179,7 +184,7 @@ public final class ChaosCampaign {
         malformedProduced += producing.get(5, TimeUnit.MINUTES).malformed();
         Double caughtUpAfter = FlinkJob.awaitCaughtUp(stack, Duration.ofMinutes(3)) ? seconds(injected) : null;
         int[] api = reads.stopCounting();
-        stack.up(new PrintStream(java.io.OutputStream.nullOutputStream())); // the operator starts whatever died
+        stack.up(new PrintStream(OutputStream.nullOutputStream())); // the operator starts whatever died
         long[] lostAndDoubled = lostAndDoubled();
         return new Outcome(fault, detectedAfter, runningAgainAfter, caughtUpAfter, lostAndDoubled[0], lostAndDoubled[1], api[0], api[1]);
     }
@@ -231,7 +236,7 @@ public final class ChaosCampaign {
 
     /** Customers with four hours of usage at the end of the month before last, for the billing run a fault interrupts. */
     private void prepareBillingRun() throws Exception {
-        Instant monthEnd = Instant.parse(java.time.YearMonth.now(java.time.ZoneOffset.UTC).minusMonths(1).atDay(1) + "T00:00:00Z");
+        Instant monthEnd = Instant.parse(YearMonth.now(ZoneOffset.UTC).minusMonths(1).atDay(1) + "T00:00:00Z");
         Instant from = monthEnd.minus(Duration.ofHours(4));
         try (Connection db = stack.postgres().connect(PostgresServer.DATABASE); Statement sql = db.createStatement()) {
             sql.execute("INSERT INTO customer (id, name, timezone) SELECT 'CHAOS-' || c, 'Customer ' || c, 'UTC' FROM generate_series(1, "
@@ -249,7 +254,7 @@ public final class ChaosCampaign {
     /** Starts the billing run of the month before last through NGINX; returns the instance holding its lease. */
     private String startBillingRun() {
         try {
-            String period = java.time.YearMonth.now(java.time.ZoneOffset.UTC).minusMonths(2).toString();
+            String period = YearMonth.now(ZoneOffset.UTC).minusMonths(2).toString();
             HttpResponse<String> started = HTTP.send(HttpRequest.newBuilder(URI.create(stack.api().url() + "/api/v1/billing-runs"))
                     .header("Authorization", "Bearer " + stack.adminToken()).header("Content-Type", "application/json")
                     .header("Idempotency-Key", "chaos-" + period).timeout(Duration.ofSeconds(30))
@@ -336,7 +341,7 @@ public final class ChaosCampaign {
             while (rows.next()) {
                 points.put(rows.getString(1) + "@" + Instant.ofEpochMilli(rows.getLong(2)), new long[] {rows.getLong(3), 0});
             }
-        } catch (java.sql.SQLException e) {
+        } catch (SQLException e) {
             // QuestDB not answering yet: every point differs, and the wait goes on
         }
         return points;
@@ -447,7 +452,7 @@ public final class ChaosCampaign {
                         int status = HTTP.send(HttpRequest.newBuilder(uri).header("Authorization", "Bearer " + token)
                                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
                         count(status / 100 == 2);
-                    } catch (java.io.IOException e) {
+                    } catch (IOException e) {
                         count(false);
                     } catch (InterruptedException e) {
                         return;

@@ -1,6 +1,7 @@
 package io.wattflow.stack;
 
 import io.wattflow.stack.ChaosCampaign.Fault;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -130,7 +131,7 @@ final class FaultInjector {
             if (!process.waitFor(30, TimeUnit.SECONDS) || process.exitValue() != 0) {
                 throw new StackException(String.join(" ", command) + " failed: " + output.strip());
             }
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new StackException("cannot run iptables: " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -3,6 +3,8 @@ package io.wattflow.stack;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -70,8 +72,8 @@ final class FlinkJob {
         while (System.nanoTime() < deadline) {
             try (Admin admin = stack.kafka().admin()) {
                 if (target == null) {
-                    Map<TopicPartition, OffsetSpec> latest = new java.util.HashMap<>();
-                    admin.describeTopics(java.util.List.of("readings")).allTopicNames().get(10, TimeUnit.SECONDS).get("readings").partitions()
+                    Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                    admin.describeTopics(List.of("readings")).allTopicNames().get(10, TimeUnit.SECONDS).get("readings").partitions()
                             .forEach(partition -> latest.put(new TopicPartition("readings", partition.partition()), OffsetSpec.latest()));
                     target = admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
                 }

@@ -82,10 +82,6 @@ public final class PatroniCluster {
         return nodes.stream().allMatch(node -> node.process().isRunning());
     }
 
-    public boolean isAnyRunning() {
-        return nodes.stream().anyMatch(node -> node.process().isRunning());
-    }
-
     /**
      * Starts the nodes that are not running. On first start the first node bootstraps the cluster (initdb) and the
      * second copies it with pg_basebackup; later a node resumes with its data, as primary if it still holds the lock.

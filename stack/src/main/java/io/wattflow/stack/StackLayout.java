@@ -3,6 +3,7 @@ package io.wattflow.stack;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.stream.Stream;
 
 /**
@@ -95,7 +96,7 @@ public record StackLayout(Path repo, Path home) {
             return;
         }
         try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException e) {
             throw new StackException("cannot delete " + dir + ": " + e.getMessage(), e);
         }

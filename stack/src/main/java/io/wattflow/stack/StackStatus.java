@@ -32,6 +32,9 @@ public final class StackStatus {
         Ports ports = stack.ports();
         StackLayout layout = stack.layout();
         List<Component> components = new ArrayList<>();
+        // in start order: ZooKeeper first in a highly available stack (Patroni and the JobManagers elect their leaders there)
+        stack.zooKeeper().ifPresent(ensemble -> ensemble.nodes().forEach(node -> components.add(component(node.process().name(),
+                "zookeeper", ZooKeeperEnsemble.mode(node).orElse(null), node.process(), node.clientPort(), node.address(), node.dataDir()))));
         Optional<PatroniCluster> patroni = stack.postgres().patroni();
         if (patroni.isPresent()) {
             for (PatroniCluster.Node node : patroni.get().nodes()) {
@@ -52,8 +55,6 @@ public final class StackStatus {
         }
         components.add(component("QuestDB", "questdb", null, stack.questDb().process(), ports.questDbHttp(), stack.questDb().url(),
                 layout.dataDir("questdb")));
-        stack.zooKeeper().ifPresent(ensemble -> ensemble.nodes().forEach(node -> components.add(component(node.process().name(),
-                "zookeeper", ZooKeeperEnsemble.mode(node).orElse(null), node.process(), node.clientPort(), node.address(), node.dataDir()))));
         FlinkCluster flink = stack.flink();
         Optional<Integer> leader = flink.leadingJobManager();
         for (int n = 1; n <= flink.jobManagerCount(); n++) {

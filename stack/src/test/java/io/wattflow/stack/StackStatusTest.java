@@ -51,15 +51,16 @@ class StackStatusTest {
                 LocalStack.Topology.HIGHLY_AVAILABLE);
         List<String> listed = new ArrayList<>();
         for (StackStatus.Component component : StackStatus.of(stack)) {
-            if (List.of("kafka", "zookeeper", "flink-jobmanager", "billing-api", "load-balancer").contains(component.kind())) {
+            if (List.of("postgres", "kafka", "zookeeper", "flink-jobmanager", "billing-api", "load-balancer").contains(component.kind())) {
                 assertThat(component.running()).isFalse();
                 listed.add(component.name() + ":" + component.port());
             }
         }
         int step = Ports.HA_PORT_STEP;
         assertThat(listed).containsExactly(
-                "kafka-1:" + ports.kafka(), "kafka-2:" + (ports.kafka() + step), "kafka-3:" + (ports.kafka() + 2 * step),
                 "zookeeper-1:" + ports.zooKeeper(), "zookeeper-2:" + (ports.zooKeeper() + step), "zookeeper-3:" + (ports.zooKeeper() + 2 * step),
+                "postgres-1:" + ports.postgres(), "postgres-2:" + (ports.postgres() + step),
+                "kafka-1:" + ports.kafka(), "kafka-2:" + (ports.kafka() + step), "kafka-3:" + (ports.kafka() + 2 * step),
                 "flink-jobmanager-1:" + ports.flinkRest(), "flink-jobmanager-2:" + (ports.flinkRest() + step),
                 "billing-api-1:" + (ports.api() + step), "billing-api-2:" + (ports.api() + 2 * step), "NGINX:" + ports.api());
     }
