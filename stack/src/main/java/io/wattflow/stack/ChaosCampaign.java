@@ -66,7 +66,7 @@ public final class ChaosCampaign {
         POSTGRES_PRIMARY("PostgreSQL primary node kill -9"),
         BILLING_RUN_INSTANCE("API instance running a billing run kill -9"),
         QUESTDB_STOPPED("QuestDB stopped for 60 s"),
-        POSTGRES_NETWORK_CUT("network to PostgreSQL cut for 30 s"),
+        POSTGRES_NETWORK_CUT("TaskManagers cut from PostgreSQL for 30 s"),
         BROKER_AND_TASK_MANAGER("Kafka node and TaskManager kill -9 at once");
 
         final String description;
@@ -110,6 +110,7 @@ public final class ChaosCampaign {
     /** Runs the campaign; returns the outcomes, and the differences found at the end (none when all is exact). */
     public Result run(List<Fault> plan, long seed) throws Exception {
         stack.up(out);
+        faults.isolateTaskManagers();
         new Launcher(stack, out).run("submit", new String[0]);
         prepareBillingRun();
         // every phase its own 10 hours of record time (less with many faults: all within 6 days, inside the horizon)
@@ -185,6 +186,7 @@ public final class ChaosCampaign {
         Double caughtUpAfter = FlinkJob.awaitCaughtUp(stack, Duration.ofMinutes(3)) ? seconds(injected) : null;
         int[] api = reads.stopCounting();
         stack.up(new PrintStream(OutputStream.nullOutputStream())); // the operator starts whatever died
+        faults.isolateTaskManagers();
         long[] lostAndDoubled = lostAndDoubled();
         return new Outcome(fault, detectedAfter, runningAgainAfter, caughtUpAfter, lostAndDoubled[0], lostAndDoubled[1], api[0], api[1]);
     }
@@ -415,6 +417,11 @@ public final class ChaosCampaign {
                     + BILLED_CUSTOMERS + " issued");
         }
         return differences;
+    }
+
+    /** After the stack is down: removes what the campaign made outside it (its cgroup). */
+    public void release() {
+        faults.releaseTaskManagerGroup();
     }
 
     public record Result(List<Outcome> outcomes, List<String> differences) {

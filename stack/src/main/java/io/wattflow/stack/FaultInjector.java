@@ -2,6 +2,8 @@ package io.wattflow.stack;
 
 import io.wattflow.stack.ChaosCampaign.Fault;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -14,8 +16,10 @@ import org.apache.kafka.common.TopicPartitionInfo;
 /**
  * The faults of {@code bin/wattflow chaos}, each injected into a running highly available stack, with a probe that
  * tells when the system has noticed it (a new leader elected, a lease taken over). Processes die by {@code kill -9}
- * of their recorded PID; the network cut is an iptables rule on PostgreSQL's ports that {@link #healNetwork()} always
- * removes, also when the campaign is interrupted (a shutdown hook).
+ * of their recorded PID. The network cut drops the TaskManagers' packets to PostgreSQL's ports: the TaskManagers run
+ * in a cgroup of their own ({@link #isolateTaskManagers()}, before they open connections, since a socket keeps the
+ * cgroup it was made in) and an iptables rule matches it; {@link #healNetwork()} always removes the rules, also when
+ * the campaign is interrupted (a shutdown hook).
  */
 final class FaultInjector {
     static final Duration QUESTDB_OUTAGE = Duration.ofSeconds(60);
@@ -29,7 +33,10 @@ final class FaultInjector {
         Optional<String> leaseOwner();
     }
 
+    private static final Path CGROUPS = Path.of("/sys/fs/cgroup/unified");
+
     private final LocalStack stack;
+    private final String taskManagerGroup = "wattflow-chaos-" + ProcessHandle.current().pid();
     private final List<List<String>> networkRules = new ArrayList<>();
     private long faultStarted;
 
@@ -99,15 +106,43 @@ final class FaultInjector {
         }
     }
 
+    /**
+     * Moves the running TaskManagers into the campaign's cgroup (cgroup v2), so that the sockets they open from now on
+     * can be matched by the network cut. Called before the job starts and after every {@code up}.
+     */
+    void isolateTaskManagers() {
+        Path group = CGROUPS.resolve(taskManagerGroup);
+        try {
+            Files.createDirectories(group);
+            for (int i = 1; i <= FlinkCluster.TASK_MANAGERS; i++) {
+                Optional<ProcessHandle> taskManager = stack.flink().taskManager(i).running();
+                if (taskManager.isPresent()) {
+                    Files.writeString(group.resolve("cgroup.procs"), Long.toString(taskManager.get().pid()));
+                }
+            }
+        } catch (IOException e) {
+            throw new StackException("cannot put the TaskManagers into the cgroup " + group + " (the network cut needs cgroup v2 at "
+                    + CGROUPS + "): " + e.getMessage(), e);
+        }
+    }
+
+    /** Removes the campaign's cgroup once its processes are gone; a non-empty one is left for the kernel to keep. */
+    void releaseTaskManagerGroup() {
+        try {
+            Files.deleteIfExists(CGROUPS.resolve(taskManagerGroup));
+        } catch (IOException e) {
+            // still holds a process (the stack kept with --keep): harmless
+        }
+    }
+
     private void cutNetworkToPostgres() {
         String iptables = DebianPackages.require("iptables", "iptables").toString();
         for (PatroniCluster.Node node : stack.postgres().patroni().orElseThrow().nodes()) {
-            for (String direction : List.of("--dport", "--sport")) {
-                List<String> rule = List.of("OUTPUT", "-o", "lo", "-p", "tcp", direction, Integer.toString(node.postgresPort()), "-j", "DROP");
-                run(iptables, "-I", rule);
-                synchronized (networkRules) {
-                    networkRules.add(rule);
-                }
+            List<String> rule = List.of("OUTPUT", "-o", "lo", "-m", "cgroup", "--path", taskManagerGroup, "-p", "tcp", "--dport",
+                    Integer.toString(node.postgresPort()), "-j", "DROP");
+            run(iptables, "-I", rule);
+            synchronized (networkRules) {
+                networkRules.add(rule);
             }
         }
     }

@@ -115,8 +115,9 @@ public final class Launcher {
         LocalStack campaignStack = new LocalStack(layout, Ports.ephemeralHighlyAvailable(), false, LocalStack.Topology.HIGHLY_AVAILABLE);
         List<ChaosCampaign.Fault> plan = ChaosCampaign.plan(count, seed);
         out.println("Fault campaign: " + plan.size() + " faults, seed " + seed + ", on a highly available stack in " + layout.home());
+        ChaosCampaign campaign = new ChaosCampaign(campaignStack, out);
         try {
-            ChaosCampaign.Result result = new ChaosCampaign(campaignStack, out).run(plan, seed);
+            ChaosCampaign.Result result = campaign.run(plan, seed);
             out.println();
             out.println(ChaosCampaign.header());
             result.outcomes().forEach(outcome -> out.println(ChaosCampaign.row(outcome)));
@@ -132,6 +133,7 @@ public final class Launcher {
         } finally {
             if (!keep) {
                 campaignStack.down();
+                campaign.release();
             }
         }
     }
