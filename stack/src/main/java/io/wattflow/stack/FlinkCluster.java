@@ -8,7 +8,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -405,13 +404,7 @@ public final class FlinkCluster {
     }
 
     private static void wipe(Path dir) {
-        if (Files.exists(dir)) {
-            try (Stream<Path> walk = Files.walk(dir)) {
-                walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-            } catch (IOException e) {
-                throw new StackException("cannot clean " + dir + ": " + e.getMessage(), e);
-            }
-        }
+        StackLayout.delete(dir);
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {

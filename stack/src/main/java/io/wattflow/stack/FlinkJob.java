@@ -1,7 +1,5 @@
 package io.wattflow.stack;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -13,53 +11,22 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
-/** What the fault campaign watches of the metering job: whether all its tasks run, its restarts, and its lag. */
+/** What the fault campaign watches of the metering job: whether all its tasks run, its restarts (both from the REST API), and its lag. */
 final class FlinkJob {
-    private static final ObjectMapper JSON = new ObjectMapper();
     /** The job's consumer group (the pipeline's kafka.group-id default): it commits offsets on checkpoints. */
     private static final String GROUP = "wattflow-metering";
 
     private FlinkJob() {
     }
 
-    private static JsonNode json(LocalStack stack, String path) {
-        try {
-            String body = stack.flink().rest().get(path);
-            return body == null ? JSON.missingNode() : JSON.readTree(body);
-        } catch (Exception e) {
-            return JSON.missingNode();
-        }
-    }
-
-    private static String jobId(LocalStack stack) {
-        for (JsonNode job : json(stack, "/jobs/overview").path("jobs")) {
-            if (job.path("name").asText().equals(LocalStack.JOB_NAME) && !job.path("state").asText().matches("CANCELED|FAILED|FINISHED")) {
-                return job.path("jid").asText();
-            }
-        }
-        return null;
-    }
-
     /** The job is RUNNING with every task running. */
     static boolean allTasksRunning(LocalStack stack) {
-        for (JsonNode job : json(stack, "/jobs/overview").path("jobs")) {
-            if (job.path("name").asText().equals(LocalStack.JOB_NAME) && job.path("state").asText().equals("RUNNING")) {
-                return job.path("tasks").path("running").asInt() == job.path("tasks").path("total").asInt(-1);
-            }
-        }
-        return false;
+        return stack.flink().rest().allTasksRunning(LocalStack.JOB_NAME);
     }
 
     /** The job's restarts as its JobManager counts them (0 when it does not answer). */
     static long restarts(LocalStack stack) {
-        String id = jobId(stack);
-        if (id == null) {
-            return 0;
-        }
-        for (JsonNode metric : json(stack, "/jobs/" + id + "/metrics?get=numRestarts")) {
-            return metric.path("value").asLong(0);
-        }
-        return 0;
+        return stack.flink().rest().restarts(LocalStack.JOB_NAME);
     }
 
     /**

@@ -33,6 +33,28 @@ public final class FlinkRest {
         return getJson("/overview").path("taskmanagers").asInt(0);
     }
 
+    /** The named job is RUNNING with every task running. */
+    public boolean allTasksRunning(String jobName) {
+        for (JsonNode job : getJson("/jobs/overview").path("jobs")) {
+            if (job.path("name").asText().equals(jobName) && job.path("state").asText().equals("RUNNING")) {
+                return job.path("tasks").path("running").asInt() == job.path("tasks").path("total").asInt(-1);
+            }
+        }
+        return false;
+    }
+
+    /** The restarts of the named job that is not over, as its JobManager counts them (0 when none answers). */
+    public long restarts(String jobName) {
+        for (JobStatus job : jobs()) {
+            if (job.name().equals(jobName) && !job.state().matches("CANCELED|FAILED|FINISHED")) {
+                for (JsonNode metric : getJson("/jobs/" + job.id() + "/metrics?get=numRestarts")) {
+                    return metric.path("value").asLong(0);
+                }
+            }
+        }
+        return 0;
+    }
+
     /** The answer as JSON; a missing node when the API does not answer 200 or answers something else. */
     private JsonNode getJson(String path) {
         String body = get(path);

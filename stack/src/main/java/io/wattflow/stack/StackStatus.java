@@ -58,7 +58,7 @@ public final class StackStatus {
         FlinkCluster flink = stack.flink();
         Optional<Integer> leader = flink.leadingJobManager();
         for (int n = 1; n <= flink.jobManagerCount(); n++) {
-            String role = leader.map(leading -> leading).orElse(-1) == n ? "leader" : leader.isPresent() ? "standby" : null;
+            String role = leader.isEmpty() ? null : leader.get() == n ? "leader" : "standby";
             ManagedProcess jobManager = flink.jobManager(n);
             components.add(component(jobManager.name(), "flink-jobmanager", role, jobManager, flink.restPort(n), flink.restUrl(n), flink.home()));
         }

@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -88,7 +87,7 @@ public final class StackBench {
         Runtime.getRuntime().addShutdownHook(cleanup);
         try {
             stack.down(); // a stack an interrupted benchmark left behind
-            wipe(stack.layout().home());
+            StackLayout.delete(stack.layout().home());
             progress.say("starting the benchmark's stack in %s", stack.layout().home());
             stack.up(System.out);
             String token = stack.adminToken();
@@ -347,14 +346,4 @@ public final class StackBench {
         double run(int run) throws Exception;
     }
 
-    private static void wipe(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(dir)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            throw new BenchException("cannot clean " + dir + ": " + e.getMessage(), e);
-        }
-    }
 }
