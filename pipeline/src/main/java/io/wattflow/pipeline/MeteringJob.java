@@ -88,7 +88,7 @@ public final class MeteringJob {
         SingleOutputStreamOperator<UsageBucket> buckets = valid
                 .keyBy(reading -> reading.meterId)
                 .transform("Deduplicate and sum per meter and bucket", TypeInformation.of(UsageBucket.class),
-                        new MeterUsageOperator(config.usageRules(), MAX_BUFFERED_STATE_ENTRIES))
+                        new MeterUsageOperator(config.usageRules(), MAX_BUFFERED_STATE_ENTRIES, config.resync()))
                 .uid("meter-usage");
 
         // Only the latest total of each bucket touched since the last checkpoint goes on to the sinks.

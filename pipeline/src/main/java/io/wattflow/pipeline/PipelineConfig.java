@@ -47,11 +47,12 @@ public final class PipelineConfig {
     public static final Option SINK_BATCH_SIZE = new Option("sink.batch-size", "1000", "Rows per JDBC batch and points per InfluxDB write.");
     public static final Option SINK_BATCH_INTERVAL = new Option("sink.batch-interval", "500ms", "Longest time a row or point waits before it is written.");
     public static final Option JOB_NAME = new Option("job.name", "wattflow-metering", "Name of the job on the cluster.");
+    public static final Option RESYNC = new Option("resync", "false", "true: when the job starts or restores, it writes the total of every bucket its state holds again (after a PostgreSQL restore to a moment before the job's checkpoint; the upserts are absolute, so this is idempotent).");
 
     public static final List<Option> OPTIONS = List.of(KAFKA_BOOTSTRAP, READINGS_TOPIC, DEAD_LETTER_TOPIC, GROUP_ID,
             TRANSACTIONAL_ID_PREFIX, DEAD_LETTER_MAX_BYTES, TRANSACTION_TIMEOUT, POSTGRES_URL, POSTGRES_USER, POSTGRES_PASSWORD_FILE, INFLUX_URL,
             INFLUX_ORG, INFLUX_BUCKET, INFLUX_TOKEN_FILE, CHECKPOINT_INTERVAL, LATENESS_HORIZON, MAX_FUTURE_SKEW,
-            MAX_INTERVAL, MAX_AVERAGE_KW, MAX_POWER_KW, MAX_REGISTER_SPAN, REGISTER_CAPACITIES, SINK_BATCH_SIZE, SINK_BATCH_INTERVAL, JOB_NAME);
+            MAX_INTERVAL, MAX_AVERAGE_KW, MAX_POWER_KW, MAX_REGISTER_SPAN, REGISTER_CAPACITIES, SINK_BATCH_SIZE, SINK_BATCH_INTERVAL, JOB_NAME, RESYNC);
 
     private final Map<String, String> values;
 
@@ -126,6 +127,15 @@ public final class PipelineConfig {
     public ReadingParser.ReadingRules readingRules() {
         return new ReadingParser.ReadingRules(duration(LATENESS_HORIZON), duration(MAX_FUTURE_SKEW), duration(MAX_INTERVAL),
                 number(MAX_AVERAGE_KW));
+    }
+
+    /** Whether the job writes every bucket its state holds again when it starts ({@link #RESYNC}). */
+    public boolean resync() {
+        String value = get(RESYNC);
+        if (!value.equals("true") && !value.equals("false")) {
+            throw new IllegalArgumentException("--" + RESYNC.name() + " must be true or false, got '" + value + "'");
+        }
+        return Boolean.parseBoolean(value);
     }
 
     public UsageRules usageRules() {

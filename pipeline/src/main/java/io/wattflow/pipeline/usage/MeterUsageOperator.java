@@ -54,6 +54,7 @@ public final class MeterUsageOperator extends AbstractStreamOperator<UsageBucket
 
     private final MeterAccounting accounting;
     private final int maxBufferedEntries;
+    private final boolean resync;
 
     private transient MeterState state;
     private transient MeterStateCache cache;
@@ -74,17 +75,27 @@ public final class MeterUsageOperator extends AbstractStreamOperator<UsageBucket
     private transient Counter registerGlitches;
     private transient Counter unprocessable;
     private transient Counter metersForgotten;
+    private transient Counter bucketsResynced;
 
     /**
      * @param maxBufferedEntries accepted readings and bucket totals held in memory per subtask before they are written
      *                           to state ahead of the next checkpoint (about 200 bytes each)
      */
     public MeterUsageOperator(UsageRules rules, int maxBufferedEntries) {
+        this(rules, maxBufferedEntries, false);
+    }
+
+    /**
+     * @param resync when the operator starts (or restores), emit the total of every bucket in its state once more: the
+     *               sinks' upserts are absolute, so a database restored to an older moment converges to the state
+     */
+    public MeterUsageOperator(UsageRules rules, int maxBufferedEntries, boolean resync) {
         if (maxBufferedEntries < 1) {
             throw new IllegalArgumentException("maxBufferedEntries must be at least 1, got " + maxBufferedEntries);
         }
         this.accounting = new MeterAccounting(rules);
         this.maxBufferedEntries = maxBufferedEntries;
+        this.resync = resync;
     }
 
     @Override
@@ -125,6 +136,29 @@ public final class MeterUsageOperator extends AbstractStreamOperator<UsageBucket
         registerGlitches = metrics.counter("register_glitches_undone_total");
         unprocessable = metrics.counter("readings_unprocessable_total");
         metersForgotten = metrics.counter("meters_forgotten_total");
+        bucketsResynced = metrics.counter("buckets_resynced_total");
+        if (resync) {
+            // from the mailbox, once the task runs: output emitted while operators are still opening may meet closed gates
+            var time = getProcessingTimeService();
+            time.registerTimer(time.getCurrentProcessingTime(), ignored -> emitEveryBucket());
+        }
+    }
+
+    /** The total of every bucket in this subtask's state, once, as if each had just changed. */
+    private void emitEveryBucket() throws Exception {
+        cache.writeBuffered();
+        Object current = getCurrentKey();
+        getKeyedStateBackend().applyToAllKeys(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, MeterState.BUCKET_TOTALS,
+                (meterId, buckets) -> {
+                    for (Map.Entry<BucketKey, BucketTotal> bucket : buckets.entries()) {
+                        output.collect(new StreamRecord<>(new UsageBucket((String) meterId, bucket.getKey().channel,
+                                bucket.getKey().bucketStartMillis, bucket.getValue().energyMilliWattHours, bucket.getValue().readingCount)));
+                        bucketsResynced.inc();
+                    }
+                });
+        if (current != null) {
+            setCurrentKey(current);
+        }
     }
 
     @Override

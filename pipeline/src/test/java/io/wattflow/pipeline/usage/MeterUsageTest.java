@@ -43,8 +43,13 @@ class MeterUsageTest {
      */
     static KeyedOneInputStreamOperatorTestHarness<String, MeterReading, UsageBucket> newHarness(UsageRules rules, int maxBufferedEntries)
             throws Exception {
+        return newHarness(new MeterUsageOperator(rules, maxBufferedEntries));
+    }
+
+    private static KeyedOneInputStreamOperatorTestHarness<String, MeterReading, UsageBucket> newHarness(MeterUsageOperator operator)
+            throws Exception {
         MockEnvironment slot = new MockEnvironmentBuilder().setManagedMemorySize(64L << 20).build();
-        var harness = new KeyedOneInputStreamOperatorTestHarness<>(new MeterUsageOperator(rules, maxBufferedEntries),
+        var harness = new KeyedOneInputStreamOperatorTestHarness<>(operator,
                 (MeterReading reading) -> reading.meterId, Types.STRING, slot);
         harness.setStateBackend(new EmbeddedRocksDBStateBackend());
         return harness;
@@ -461,6 +466,33 @@ class MeterUsageTest {
         harness = newHarness(1_000);
         harness.initializeState(checkpoint);
         harness.open();
+    }
+
+    @Test
+    void aResyncingOperatorRestoredFromACheckpointEmitsEveryBucketOfItsStateOnceAndThenGoesOn() throws Exception {
+        process(reading("r-1", "2026-11-28T10:00:00Z", "2026-11-28T10:20:00Z", 1_001, "2026-11-28T10:31:00Z"));
+        process(ofMeter("MTR-0002", "r-2", "2026-11-28T10:30:00Z", 7));
+        // waiting in the cache when the checkpoint is taken: written to state at the barrier, so it is resynced too
+        process(reading("r-3", "2026-11-28T10:20:00Z", "2026-11-28T10:30:00Z", 2_000, "2026-11-28T10:31:00Z"));
+        harness.prepareSnapshotPreBarrier(1);
+        var checkpoint = harness.snapshot(1, 1);
+        harness.close();
+
+        harness = newHarness(new MeterUsageOperator(RULES, 1_000, true));
+        harness.initializeState(checkpoint);
+        harness.open();
+        assertThat(harness.extractOutputValues()).as("nothing before the task runs").isEmpty();
+        harness.setProcessingTime(harness.getProcessingTime() + 1);
+
+        assertThat(harness.extractOutputValues()).containsExactlyInAnyOrder(
+                new UsageBucket("MTR-0001", "import", at("2026-11-28T10:00:00Z"), 751, 1),
+                new UsageBucket("MTR-0001", "import", at("2026-11-28T10:15:00Z"), 2_250, 2),
+                new UsageBucket("MTR-0002", "import", at("2026-11-28T10:30:00Z"), 7, 1));
+        // once: the operator then counts on from the restored totals
+        process(reading("r-4", "2026-11-28T10:30:00Z", "2026-11-28T10:45:00Z", 5, "2026-11-28T10:46:00Z"));
+        harness.setProcessingTime(harness.getProcessingTime() + 60_000);
+        assertThat(harness.extractOutputValues()).hasSize(4).last()
+                .isEqualTo(new UsageBucket("MTR-0001", "import", at("2026-11-28T10:30:00Z"), 5, 1));
     }
 
     private void restartWith(UsageRules rules) throws Exception {
