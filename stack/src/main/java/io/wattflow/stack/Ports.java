@@ -5,9 +5,11 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
@@ -18,10 +20,11 @@ import java.util.concurrent.ThreadLocalRandom;
  *                     standby JobManager of {@code up --ha} on the port after the last TaskManager's
  * @param zooKeeper the first ZooKeeper node's client port ({@code up --ha} only); it uses the next two for its peers
  * @param patroni the first Patroni node's REST API ({@code up --ha} only)
+ * @param objectStore the object store's plain HTTP; its HTTPS listens on the next port
  */
 public record Ports(int kafka, int kafkaController, int postgres, int flinkRest, int flinkRpc, int questDbHttp, int questDbPg, int api,
                     int prometheus, int alertmanager, int postgresExporter, int nodeExporter, int kafkaMetrics, int questDbMetrics,
-                    int flinkMetrics, int zooKeeper, int patroni) {
+                    int flinkMetrics, int zooKeeper, int patroni, int objectStore) {
 
     public static final String HOST = "127.0.0.1";
 
@@ -56,7 +59,8 @@ public record Ports(int kafka, int kafkaController, int postgres, int flinkRest,
                     + (FlinkCluster.TASK_MANAGERS + 1) + ")"),
             new Setting("WATTFLOW_ZOOKEEPER_PORT", 12181, "ZooKeeper (up --ha; this port and the next two, for each node "
                     + HA_PORT_STEP + " apart)"),
-            new Setting("WATTFLOW_PATRONI_PORT", 18008, "Patroni's REST API (up --ha; the second node's is " + HA_PORT_STEP + " above)"));
+            new Setting("WATTFLOW_PATRONI_PORT", 18008, "Patroni's REST API (up --ha; the second node's is " + HA_PORT_STEP + " above)"),
+            new Setting("WATTFLOW_OBJECT_STORE_PORT", 19190, "the object store's S3 API (HTTP; HTTPS on the next port)"));
 
     public static Ports fromEnvironment(Map<String, String> env) {
         int[] ports = new int[SETTINGS.size()];
@@ -66,14 +70,36 @@ public record Ports(int kafka, int kafkaController, int postgres, int flinkRest,
         return of(ports);
     }
 
-    /** Free ports chosen by the kernel, for tests that must not collide with a running demo stack. */
+    /**
+     * Free ports for tests that must not collide with a running demo stack. Chosen below the kernel's ephemeral range
+     * (as {@link #freeSpacedPorts} does), and none twice: a port the kernel hands out as free is also one it may give the
+     * next outgoing connection (to the object store, say) before the component that should listen there starts.
+     */
     public static Ports ephemeral() {
         int[] ports = new int[SETTINGS.size()];
+        Set<Integer> taken = new HashSet<>();
         for (int i = 0; i < ports.length; i++) {
-            ports[i] = freePort();
+            int width = i == index("WATTFLOW_FLINK_METRICS_PORT") ? 2 + FlinkCluster.TASK_MANAGERS
+                    : i == index("WATTFLOW_OBJECT_STORE_PORT") ? 2 : 1;
+            int first;
+            do {
+                first = freePortBlock(width);
+            } while (overlaps(taken, first, width));
+            for (int j = 0; j < width; j++) {
+                taken.add(first + j);
+            }
+            ports[i] = first;
         }
-        ports[index("WATTFLOW_FLINK_METRICS_PORT")] = freePortBlock(2 + FlinkCluster.TASK_MANAGERS);
         return of(ports);
+    }
+
+    private static boolean overlaps(Set<Integer> taken, int first, int width) {
+        for (int j = 0; j < width; j++) {
+            if (taken.contains(first + j)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -97,11 +123,11 @@ public record Ports(int kafka, int kafkaController, int postgres, int flinkRest,
     /** The ports in the order of {@link #SETTINGS}. */
     private int[] values() {
         return new int[] {kafka, kafkaController, postgres, flinkRest, flinkRpc, questDbHttp, questDbPg, api, prometheus, alertmanager,
-                postgresExporter, nodeExporter, kafkaMetrics, questDbMetrics, flinkMetrics, zooKeeper, patroni};
+                postgresExporter, nodeExporter, kafkaMetrics, questDbMetrics, flinkMetrics, zooKeeper, patroni, objectStore};
     }
 
     private static Ports of(int[] p) {
-        return new Ports(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], p[16]);
+        return new Ports(p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7], p[8], p[9], p[10], p[11], p[12], p[13], p[14], p[15], p[16], p[17]);
     }
 
     /** The variables that select these ports, for a child process or a script. */
