@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -36,6 +37,7 @@ public final class FlinkCluster {
     private final Path flinkHome;
     private final String zooKeeperQuorum;
     private final Map<String, String> overrides = new LinkedHashMap<>();
+    private ObjectStore objectStore;
 
     /** @param metricsPort the JobManager's Prometheus endpoint; TaskManager {@code i} serves on {@code metricsPort + i} */
     public FlinkCluster(StackLayout layout, int restPort, int rpcPort, int metricsPort) {
@@ -65,6 +67,15 @@ public final class FlinkCluster {
 
     public int jobManagerCount() {
         return isHighlyAvailable() ? 2 : 1;
+    }
+
+    /**
+     * Checkpoints and savepoints in the object store ({@code s3://wattflow-flink/}) through Flink's S3 filesystem
+     * plugin, so the job's state outlives this machine; without a store they stay in the cluster's folder.
+     */
+    public FlinkCluster stateIn(ObjectStore store) {
+        this.objectStore = store;
+        return this;
     }
 
     /** One key of the cluster's configuration set differently from flink-conf/config.yaml (for the benchmark, say). */
@@ -136,12 +147,13 @@ public final class FlinkCluster {
         return isHighlyAvailable() ? flinkHome.resolve("conf-jobmanager-" + jobManager) : confDir();
     }
 
-    public Path checkpointDir() {
-        return flinkHome.resolve("checkpoints");
+    /** Where the job's checkpoints go: {@code <this>/<job id>/chk-<n>}, the newest retained ones kept. */
+    public String checkpointDir() {
+        return objectStore != null ? "s3://" + ObjectStore.FLINK_BUCKET + "/checkpoints" : flinkHome.resolve("checkpoints").toUri().toString();
     }
 
-    public Path savepointDir() {
-        return flinkHome.resolve("savepoints");
+    public String savepointDir() {
+        return objectStore != null ? "s3://" + ObjectStore.FLINK_BUCKET + "/savepoints" : flinkHome.resolve("savepoints").toUri().toString();
     }
 
     /** The JobManager of a small cluster, the first of a highly available one. */
@@ -258,8 +270,11 @@ public final class FlinkCluster {
             // the session: leaders keep their leadership meanwhile instead of restarting every job (Flink's default).
             owned.put("high-availability.zookeeper.client.tolerate-suspended-connections", "true");
         }
-        owned.put("execution.checkpointing.dir", checkpointDir().toUri().toString());
-        owned.put("execution.checkpointing.savepoint-dir", savepointDir().toUri().toString());
+        owned.put("execution.checkpointing.dir", checkpointDir());
+        owned.put("execution.checkpointing.savepoint-dir", savepointDir());
+        if (objectStore != null) {
+            owned.putAll(new TreeMap<>(objectStore.flinkSettings()));
+        }
         owned.put("io.tmp.dirs", flinkHome.resolve("tmp/jobmanager").toString());
         owned.put("web.upload.dir", flinkHome.resolve("upload").toString());
         owned.put("env.log.dir", layout.logDir().toString());
@@ -269,14 +284,16 @@ public final class FlinkCluster {
         owned.putAll(overrides);
         try {
             Files.createDirectories(dir);
-            for (String folder : List.of("checkpoints", "savepoints", "upload", "plugins", "bin", "tmp")) {
+            for (String folder : List.of("checkpoints", "savepoints", "upload", "bin", "tmp")) {
                 Files.createDirectories(flinkHome.resolve(folder));
             }
             List<String> lines = new ArrayList<>(Files.readAllLines(layout.flinkConfSource().resolve("config.yaml")));
             lines.removeIf(line -> owned.keySet().stream().anyMatch(key -> line.startsWith(key + ":")));
             lines.add("# --- set by bin/wattflow for this stack ---");
             owned.forEach((key, value) -> lines.add(key + ": " + value));
-            Files.write(dir.resolve("config.yaml"), lines, StandardCharsets.UTF_8);
+            // owner-only: it holds the object store's keys
+            Files.deleteIfExists(dir.resolve("config.yaml"));
+            Secrets.writeOwnerOnly(dir.resolve("config.yaml"), String.join("\n", lines) + "\n");
             for (String file : List.of("log4j.properties", "log4j-cli.properties")) {
                 Files.copy(layout.flinkConfSource().resolve(file), dir.resolve(file), StandardCopyOption.REPLACE_EXISTING);
             }
@@ -289,7 +306,7 @@ public final class FlinkCluster {
         return Map.of(
                 "FLINK_CONF_DIR", conf.toString(),
                 "FLINK_LIB_DIR", layout.flinkLib().toString(),
-                "FLINK_PLUGINS_DIR", flinkHome.resolve("plugins").toString(),
+                "FLINK_PLUGINS_DIR", layout.flinkPlugins().toString(),
                 "FLINK_BIN_DIR", flinkHome.resolve("bin").toString(),
                 "FLINK_LOG_DIR", layout.logDir().toString());
     }

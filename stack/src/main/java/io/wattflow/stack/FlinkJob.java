@@ -1,6 +1,7 @@
 package io.wattflow.stack;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +18,38 @@ final class FlinkJob {
     private static final String GROUP = "wattflow-metering";
 
     private FlinkJob() {
+    }
+
+    /**
+     * Submits the metering job with the stack's arguments and {@code extraArguments}, from {@code restorePath} (a
+     * savepoint or retained checkpoint) when not null; returns the CLI's line naming the job id.
+     */
+    static String submit(LocalStack stack, String restorePath, List<String> extraArguments) {
+        List<String> cli = new ArrayList<>(List.of("run", "-d"));
+        if (restorePath != null) {
+            cli.addAll(List.of("-s", restorePath));
+        }
+        cli.add(stack.layout().pipelineJar().toString());
+        cli.addAll(stack.jobArguments());
+        cli.addAll(extraArguments);
+        StringBuilder output = new StringBuilder();
+        int exit = stack.flink().cli(cli, false, output);
+        if (exit != 0) {
+            throw new StackException("the job was not submitted: " + output.toString().strip());
+        }
+        return output.toString().lines().filter(line -> line.contains("JobID")).findFirst().orElse("").strip();
+    }
+
+    /** Waits until the job runs every task; false when it does not in time. */
+    static boolean awaitAllTasksRunning(LocalStack stack, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (allTasksRunning(stack)) {
+                return true;
+            }
+            ManagedProcess.sleep(Duration.ofMillis(250));
+        }
+        return false;
     }
 
     /** The job is RUNNING with every task running. */

@@ -25,6 +25,7 @@ public final class LocalStack {
     private final Topology topology;
     private final KafkaCluster kafka;
     private final ZooKeeperEnsemble zooKeeper;
+    private final ObjectStore objectStore;
     private final QuestDbServer questDb;
     private final FlinkCluster flink;
     private final ApiTier api;
@@ -54,11 +55,14 @@ public final class LocalStack {
         this.detached = detached;
         this.topology = topology;
         this.kafka = topology == Topology.HIGHLY_AVAILABLE ? KafkaCluster.highlyAvailable(layout, ports) : KafkaCluster.single(layout, ports);
+        this.objectStore = new ObjectStore(layout, ports.objectStore());
         this.zooKeeper = topology == Topology.HIGHLY_AVAILABLE ? new ZooKeeperEnsemble(layout, ports.zooKeeper()) : null;
-        this.postgres = zooKeeper != null ? PostgresServer.highlyAvailable(layout, ports, zooKeeper) : new PostgresServer(layout, ports.postgres());
+        // Backups and the WAL archive (pgBackRest) for the single server; Patroni's nodes are not archived yet (docs/operations.md)
+        this.postgres = zooKeeper != null ? PostgresServer.highlyAvailable(layout, ports, zooKeeper)
+                : new PostgresServer(layout, ports.postgres()).archivingTo(new PgBackRest(layout, objectStore));
         this.questDb = new QuestDbServer(layout, ports.questDbHttp(), ports.questDbPg(), ports.questDbMetrics());
-        this.flink = zooKeeper != null ? FlinkCluster.highlyAvailable(layout, ports, zooKeeper)
-                : new FlinkCluster(layout, ports.flinkRest(), ports.flinkRpc(), ports.flinkMetrics());
+        this.flink = (zooKeeper != null ? FlinkCluster.highlyAvailable(layout, ports, zooKeeper)
+                : new FlinkCluster(layout, ports.flinkRest(), ports.flinkRpc(), ports.flinkMetrics())).stateIn(objectStore);
         this.api = topology == Topology.HIGHLY_AVAILABLE ? ApiTier.highlyAvailable(layout, ports) : ApiTier.single(layout, ports);
         this.postgresExporter = new PostgresExporter(layout, ports.postgresExporter());
         this.nodeExporter = new NodeExporter(layout, ports.nodeExporter());
@@ -96,6 +100,11 @@ public final class LocalStack {
         } catch (IOException e) {
             throw new StackException("cannot record the stack's topology in " + layout.runDir() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The versioned object store: checkpoints, savepoints, WAL archive, backups. */
+    public ObjectStore objectStore() {
+        return objectStore;
     }
 
     public KafkaCluster kafka() {
@@ -142,6 +151,8 @@ public final class LocalStack {
                     + ": stop it with bin/wattflow down first, or set WATTFLOW_HOME to another folder");
         }
         recordTopology();
+        // first: PostgreSQL archives its WAL there, the Flink cluster keeps the job's state there
+        step(out, "object store", objectStore.isRunning(), () -> objectStore.start(detached));
         if (zooKeeper != null) {
             // first: the JobManagers and Patroni elect their leaders in it
             step(out, "ZooKeeper (" + ZooKeeperEnsemble.NODES + " nodes)", zooKeeper.isRunning(), () -> zooKeeper.start(detached));
@@ -237,6 +248,9 @@ public final class LocalStack {
         if (zooKeeper != null) {
             stopped.addAll(zooKeeper.stop());
         }
+        if (objectStore.process().stop(Duration.ofSeconds(20))) {
+            stopped.add("object store");
+        }
         try {
             // stopped: the next up may choose either topology (the data folders stay)
             Files.deleteIfExists(layout.runDir().resolve("topology"));
@@ -262,6 +276,7 @@ public final class LocalStack {
         env.put("PG_USER", PostgresServer.SUPERUSER);
         env.put("PG_PASSWORD_FILE", layout.secretsDir().resolve("postgres-superuser-password").toString());
         env.put("FLINK_REST_URL", flink.restUrl());
+        env.put("S3_ENDPOINT", objectStore.url());
         env.put("INFLUX_URL", questDb.url());
         env.put("INFLUX_ORG", "wattflow");
         env.put("INFLUX_BUCKET", "wattflow");

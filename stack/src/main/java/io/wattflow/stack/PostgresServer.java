@@ -45,6 +45,7 @@ public final class PostgresServer {
     private final ManagedProcess process;
     private final Path dataDir;
     private final PatroniCluster patroni;
+    private PgBackRest backups;
 
     public PostgresServer(StackLayout layout, int port) {
         this(layout, port, null);
@@ -63,6 +64,22 @@ public final class PostgresServer {
     public static PostgresServer highlyAvailable(StackLayout layout, Ports ports, ZooKeeperEnsemble zooKeeper) {
         return new PostgresServer(layout, ports.postgres(),
                 new PatroniCluster(layout, ports.postgres(), ports.patroni(), zooKeeper.connectString()));
+    }
+
+    /** Every WAL segment archived to the object store by pgBackRest, which also takes and restores the backups. */
+    public PostgresServer archivingTo(PgBackRest pgBackRest) {
+        this.backups = pgBackRest;
+        return this;
+    }
+
+    /** pgBackRest, when this server archives its WAL. */
+    public Optional<PgBackRest> pgBackRest() {
+        return Optional.ofNullable(backups);
+    }
+
+    /** The server's data directory (the small stack's only one). */
+    public Path dataDir() {
+        return dataDir;
     }
 
     /** The Patroni nodes of a highly available stack. */
@@ -126,17 +143,8 @@ public final class PostgresServer {
         Path bin = PostgresBinaries.find();
         boolean asRoot = "root".equals(System.getProperty("user.name"));
         try {
-            Path owned = layout.dataDir("postgres");
-            Files.createDirectories(owned);
-            Files.createDirectories(layout.logDir());
+            Path owned = prepareFolders(asRoot);
             Path log = process.logFile();
-            if (!Files.exists(log)) {
-                Files.createFile(log);
-            }
-            if (asRoot) {
-                ownedByPostgres(owned);
-                Files.setOwner(log, owned.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(SUPERUSER));
-            }
             if (!Files.exists(dataDir.resolve("PG_VERSION"))) {
                 initdb(bin, owned, asRoot);
             }
@@ -145,16 +153,80 @@ public final class PostgresServer {
             if (Files.exists(stalePid) && ProcessHandle.of(readPostmasterPid()).map(ProcessHandle::isAlive).orElse(false) == false) {
                 Files.delete(stalePid);
             }
-            String options = "-p " + port + " -c listen_addresses=" + Ports.HOST + " -c unix_socket_directories=''"
+            String options = "-p " + port + " -c listen_addresses=" + Ports.HOST
                     + " -c max_connections=100 -c shared_buffers=64MB -c fsync=on";
+            if (backups != null) {
+                backups.configure(dataDir, port, asRoot);
+                options += " -c " + String.join(" -c ", backups.serverSettings());
+            } else {
+                options += " -c unix_socket_directories=''";
+            }
             run(asRoot, List.of(bin.resolve("pg_ctl").toString(), "-D", dataDir.toString(), "-l", log.toString(),
                     "-w", "-t", "60", "-o", options, "start"), "pg_ctl start");
             process.adopt(readPostmasterPid());
             process.awaitReady(() -> Ports.isOpen(port), Duration.ofSeconds(30), "accepting connections on port " + port);
+            awaitPromoted();
             createDatabaseAndRoles(DATABASE);
+            if (backups != null) {
+                backups.createStanza();
+            }
         } catch (IOException e) {
             throw new StackException("cannot prepare PostgreSQL in " + dataDir + ": " + e.getMessage(), e);
         }
+    }
+
+    /** The stack's PostgreSQL folder and log, the postgres OS user's when the launcher is root. */
+    private Path prepareFolders(boolean asRoot) throws IOException {
+        Path owned = layout.dataDir("postgres");
+        Files.createDirectories(owned);
+        Files.createDirectories(layout.logDir());
+        Path log = process.logFile();
+        if (!Files.exists(log)) {
+            Files.createFile(log);
+        }
+        if (asRoot) {
+            ownedByPostgres(owned);
+            Files.setOwner(log, owned.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(SUPERUSER));
+        }
+        return owned;
+    }
+
+    /**
+     * Rebuilds the data directory from pgBackRest's backup {@code label}, to {@code target} or else to the newest
+     * archived WAL; {@link #start} then replays and promotes it. The server must be stopped.
+     */
+    public void restore(String label, Optional<java.time.Instant> target) {
+        if (isRunning()) {
+            throw new StackException("PostgreSQL is running: stop it before restoring");
+        }
+        PgBackRest pgBackRest = pgBackRest().orElseThrow(() -> new StackException("this PostgreSQL is not backed up by pgBackRest"));
+        boolean asRoot = "root".equals(System.getProperty("user.name"));
+        try {
+            prepareFolders(asRoot);
+            Files.createDirectories(dataDir);
+            Files.setPosixFilePermissions(dataDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+            if (asRoot) {
+                Files.setOwner(dataDir, dataDir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(SUPERUSER));
+            }
+            // left by a killed server: pgBackRest refuses to restore over what looks like a running one
+            Files.deleteIfExists(dataDir.resolve("postmaster.pid"));
+        } catch (IOException e) {
+            throw new StackException("cannot prepare " + dataDir + " for the restore: " + e.getMessage(), e);
+        }
+        pgBackRest.configure(dataDir, port, asRoot);
+        pgBackRest.restore(label, target);
+    }
+
+    /** A restored server replays the archive first and accepts writes only once promoted. */
+    private void awaitPromoted() {
+        process.awaitReady(() -> {
+            try (Connection admin = connect("postgres"); Statement statement = admin.createStatement();
+                 var result = statement.executeQuery("SELECT pg_is_in_recovery()")) {
+                return result.next() && !result.getBoolean(1);
+            } catch (SQLException e) {
+                return false;
+            }
+        }, Duration.ofMinutes(30), "done with recovery (the replay of archived WAL after a restore)");
     }
 
     private void initdb(Path bin, Path owned, boolean asRoot) throws IOException {

@@ -55,6 +55,16 @@ public record StackLayout(Path repo, Path home) {
         return repo.resolve("stack/dist-zookeeper/target/lib");
     }
 
+    /** S3Mock's executable jar: the local stack's object store. */
+    public Path objectStoreJar() {
+        return repo.resolve("stack/dist-objectstore/target/lib/s3mock-exec.jar");
+    }
+
+    /** Flink's plugins: the S3 filesystem, each in its own folder. */
+    public Path flinkPlugins() {
+        return repo.resolve("stack/dist-flink/target/plugins");
+    }
+
     public Path questDbLib() {
         return repo.resolve("stack/dist-questdb/target/lib");
     }

@@ -16,7 +16,7 @@ public final class StackStatus {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
-     * One process. {@code kind}: postgres, kafka, zookeeper, questdb, flink-jobmanager, flink-taskmanager, billing-api,
+     * One process. {@code kind}: object-store, postgres, kafka, zookeeper, questdb, flink-jobmanager, flink-taskmanager, billing-api,
      * load-balancer, exporter, alertmanager or prometheus. {@code role} where one applies, null while stopped or
      * unknown: {@code primary} (PostgreSQL), {@code controller} (the KRaft node that is the active controller),
      * {@code leader} or {@code standby} (JobManagers), {@code leader} or {@code follower} (ZooKeeper). {@code pid} null while stopped;
@@ -32,6 +32,9 @@ public final class StackStatus {
         Ports ports = stack.ports();
         StackLayout layout = stack.layout();
         List<Component> components = new ArrayList<>();
+        ObjectStore objectStore = stack.objectStore();
+        components.add(component("object store", "object-store", null, objectStore.process(), objectStore.httpPort(), objectStore.url(),
+                objectStore.dataDir()));
         // in start order: ZooKeeper first in a highly available stack (Patroni and the JobManagers elect their leaders there)
         stack.zooKeeper().ifPresent(ensemble -> ensemble.nodes().forEach(node -> components.add(component(node.process().name(),
                 "zookeeper", ZooKeeperEnsemble.mode(node).orElse(null), node.process(), node.clientPort(), node.address(), node.dataDir()))));

@@ -34,14 +34,16 @@ class StackStatusTest {
             assertThat(component.get("pid").isNull()).isTrue();
             assertThat(component.get("role").isNull()).isTrue();
         });
-        assertThat(kinds).containsExactly("postgres", "kafka", "questdb", "flink-jobmanager", "flink-taskmanager", "flink-taskmanager",
+        assertThat(kinds).containsExactly("object-store", "postgres", "kafka", "questdb", "flink-jobmanager", "flink-taskmanager", "flink-taskmanager",
                 "billing-api", "exporter", "exporter", "alertmanager", "prometheus");
-        assertThat(components.get(0).get("port").asInt()).isEqualTo(stack.ports().postgres());
-        assertThat(components.get(0).get("dataDir").asText()).isEqualTo(home.resolve("data/postgres").toString());
-        assertThat(components.get(1).get("port").asInt()).isEqualTo(stack.ports().kafka());
-        assertThat(components.get(3).get("port").asInt()).isEqualTo(stack.ports().flinkRest());
-        assertThat(components.get(4).get("port").isNull()).isTrue();
-        assertThat(components.get(6).get("port").asInt()).isEqualTo(stack.ports().api());
+        assertThat(components.get(0).get("port").asInt()).isEqualTo(stack.ports().objectStore());
+        assertThat(components.get(0).get("dataDir").asText()).isEqualTo(home.resolve("data/object-store/store").toString());
+        assertThat(components.get(1).get("port").asInt()).isEqualTo(stack.ports().postgres());
+        assertThat(components.get(1).get("dataDir").asText()).isEqualTo(home.resolve("data/postgres").toString());
+        assertThat(components.get(2).get("port").asInt()).isEqualTo(stack.ports().kafka());
+        assertThat(components.get(4).get("port").asInt()).isEqualTo(stack.ports().flinkRest());
+        assertThat(components.get(5).get("port").isNull()).isTrue();
+        assertThat(components.get(7).get("port").asInt()).isEqualTo(stack.ports().api());
     }
 
     @Test
