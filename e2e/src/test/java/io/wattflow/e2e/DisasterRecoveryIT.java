@@ -61,19 +61,21 @@ class DisasterRecoveryIT {
             assertThat(objectStore.get("dataDir").asText()).isEqualTo(stack.home.resolve("data/object-store/store").toString());
             stack.ok("submit");
 
-            String backupLine = stack.ok("backup").lines().filter(line -> line.startsWith("{")).findFirst().orElseThrow();
-            JsonNode backup = E2eStack.JSON.readTree(backupLine);
-            String id = backup.get("id").asText();
-            assertThat(backup.get("postgresBackupType").asText()).isEqualTo("full");
-            assertThat(backup.get("savepoint").asText()).startsWith("s3://wattflow-flink/savepoints/");
-            assertThat(backup.get("objects").asInt()).isPositive();
-            JsonNode listed = E2eStack.JSON.readTree(stack.ok("backups", "--json").lines().filter(line -> line.startsWith("[")).findFirst().orElseThrow());
-            assertThat(listed).extracting(set -> set.get("id").asText()).containsExactly(id);
-
+            JsonNode full = backupSet(stack.ok("backup"));
+            assertThat(full.get("postgresBackupType").asText()).isEqualTo("full");
+            assertThat(full.get("savepoint").asText()).startsWith("s3://wattflow-flink/savepoints/");
+            assertThat(full.get("objects").asInt()).isPositive();
             try (Connection db = stack.database(); Statement sql = db.createStatement()) {
                 sql.execute("INSERT INTO customer (id, name, timezone) VALUES ('BEFORE-1', 'Before', 'UTC')");
-                Thread.sleep(1_000);
             }
+            // an incremental backup builds on the full one: its set names the full backup's objects too
+            JsonNode incremental = backupSet(stack.ok("backup", "--incremental"));
+            assertThat(incremental.get("postgresBackupType").asText()).isEqualTo("incr");
+            assertThat(incremental.get("objects").asInt()).isGreaterThan(full.get("objects").asInt());
+            String id = incremental.get("id").asText();
+            JsonNode listed = E2eStack.JSON.readTree(stack.ok("backups", "--json").lines().filter(line -> line.startsWith("[")).findFirst().orElseThrow());
+            assertThat(listed).extracting(set -> set.get("id").asText()).containsExactly(full.get("id").asText(), id);
+            Thread.sleep(1_000);
             Instant moment = Instant.now();
             Thread.sleep(1_000);
             try (Connection db = stack.database(); Statement sql = db.createStatement()) {
@@ -100,6 +102,11 @@ class DisasterRecoveryIT {
             assertThat(status).contains("wattflow-metering  RUNNING");
             assertThat(stack.wattflow("restore", "--at", "yesterday").output()).contains("--at needs an ISO-8601 time");
         }
+    }
+
+    private static JsonNode backupSet(String output) throws Exception {
+        return E2eStack.JSON.readTree(output.lines().filter(line -> line.startsWith("{")).findFirst()
+                .orElseThrow(() -> new AssertionError("backup printed no JSON line:\n" + output)));
     }
 
     /** Until PostgreSQL reports the segment it switched from archived, without failures since. */

@@ -105,6 +105,12 @@ public final class BackupSets {
                 String prefix = savepoint.substring(("s3://" + ObjectStore.FLINK_BUCKET + "/").length());
                 objects.addAll(describe(s3, ObjectStore.FLINK_BUCKET, prefix.endsWith("/") ? prefix : prefix + "/", key -> true));
             }
+            boolean taken = s3.listObjectVersionsPaginator(list -> list.bucket(ObjectStore.BACKUP_BUCKET).prefix(manifestKey(id))).versions()
+                    .stream().anyMatch(version -> version.key().equals(manifestKey(id)));
+            if (taken) {
+                // a manifest is read from its first version: a second set of the same second would never be seen
+                throw new StackException("a backup set " + id + " exists already (two backups in one second?): take it again");
+            }
             BackupSet set = new BackupSet(id, created.toString(), backup.label(), backup.type(), backup.stopped().toString(), job.map(FlinkRest.JobStatus::id).orElse(null),
                     savepoint, offsets, objects);
             s3.putObject(put -> put.bucket(ObjectStore.BACKUP_BUCKET).key(manifestKey(id)).contentType("application/json"),

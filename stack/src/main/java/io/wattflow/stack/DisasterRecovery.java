@@ -84,8 +84,8 @@ public final class DisasterRecovery {
         }
         long started = System.nanoTime();
         out.println("Restoring from the object store at " + stack.objectStore().url());
-        stack.objectStore().start(false);
-        stack.kafka().start(false);
+        stack.objectStore().start(stack.detached());
+        stack.kafka().start(stack.detached());
         List<String> stopped = new ArrayList<>(stack.api().stop());
         for (ManagedProcess process : stack.flink().processes()) {
             if (process.stop(Duration.ofSeconds(20))) {
@@ -108,7 +108,7 @@ public final class DisasterRecovery {
         out.print("  PostgreSQL: restoring " + at.map(moment -> "to " + moment).orElse("to the newest archived change") + " ... ");
         out.flush();
         stack.postgres().restore(set.postgresBackup(), at);
-        stack.postgres().start(false);
+        stack.postgres().start(stack.detached());
         double postgresSeconds = seconds(started);
         out.printf("promoted after %.1f s%n", postgresSeconds);
         afterDatabase.run();

@@ -79,6 +79,11 @@ public final class LocalStack {
         return postgres;
     }
 
+    /** Whether this stack's processes outlive the launcher (bin/wattflow) or die with it (tests, the campaign, the drill). */
+    public boolean detached() {
+        return detached;
+    }
+
     public Topology topology() {
         return topology;
     }
