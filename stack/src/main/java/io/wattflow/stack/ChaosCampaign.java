@@ -20,8 +20,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.YearMonth;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -238,33 +236,13 @@ public final class ChaosCampaign {
 
     /** Customers with four hours of usage at the end of the month before last, for the billing run a fault interrupts. */
     private void prepareBillingRun() throws Exception {
-        Instant monthEnd = Instant.parse(YearMonth.now(ZoneOffset.UTC).minusMonths(1).atDay(1) + "T00:00:00Z");
-        Instant from = monthEnd.minus(Duration.ofHours(4));
-        try (Connection db = stack.postgres().connect(PostgresServer.DATABASE); Statement sql = db.createStatement()) {
-            sql.execute("INSERT INTO customer (id, name, timezone) SELECT 'CHAOS-' || c, 'Customer ' || c, 'UTC' FROM generate_series(1, "
-                    + BILLED_CUSTOMERS + ") c ON CONFLICT DO NOTHING");
-            sql.execute("INSERT INTO customer_tariff (customer_id, valid_from, tariff_id) SELECT 'CHAOS-' || c, '2026-01-01', 'standard' "
-                    + "FROM generate_series(1, " + BILLED_CUSTOMERS + ") c ON CONFLICT DO NOTHING");
-            sql.execute("INSERT INTO meter_assignment (meter_id, valid_from, customer_id) SELECT 'CHAOS-M-' || c, '" + from + "', "
-                    + "'CHAOS-' || c FROM generate_series(1, " + BILLED_CUSTOMERS + ") c ON CONFLICT DO NOTHING");
-            sql.execute("INSERT INTO usage_15m (meter_id, channel, bucket_start, energy_mwh, reading_count) SELECT 'CHAOS-M-' || c, "
-                    + "'import', ts, 1000 + c, 1 FROM generate_series(1, " + BILLED_CUSTOMERS + ") c, generate_series('" + from + "'::timestamptz, '"
-                    + monthEnd.minus(Duration.ofMinutes(15)) + "'::timestamptz, interval '15 minutes') ts ON CONFLICT DO NOTHING");
-        }
+        BillingRunLoad.prepareCustomers(stack, "CHAOS-", BILLED_CUSTOMERS);
     }
 
     /** Starts the billing run of the month before last through NGINX; returns the instance holding its lease. */
     private String startBillingRun() {
         try {
-            String period = YearMonth.now(ZoneOffset.UTC).minusMonths(2).toString();
-            HttpResponse<String> started = HTTP.send(HttpRequest.newBuilder(URI.create(stack.api().url() + "/api/v1/billing-runs"))
-                    .header("Authorization", "Bearer " + stack.adminToken()).header("Content-Type", "application/json")
-                    .header("Idempotency-Key", "chaos-" + period).timeout(Duration.ofSeconds(30))
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"period\":\"" + period + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
-            if (started.statusCode() != 202) {
-                throw new StackException("the billing run did not start: " + started.statusCode() + " " + started.body());
-            }
-            billingRunId = JSON.readTree(started.body()).get("id").asText();
+            billingRunId = BillingRunLoad.start(stack, "chaos-");
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (System.nanoTime() < deadline) {
                 Optional<String> owner = leaseOwner();
@@ -370,13 +348,7 @@ public final class ChaosCampaign {
         long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
         String status = null;
         while (System.nanoTime() < deadline) {
-            try (Connection db = stack.postgres().connect(PostgresServer.DATABASE);
-                 PreparedStatement sql = db.prepareStatement("SELECT status FROM billing_run WHERE id = ?::uuid")) {
-                sql.setString(1, billingRunId);
-                try (ResultSet row = sql.executeQuery()) {
-                    status = row.next() ? row.getString(1) : null;
-                }
-            }
+            status = BillingRunLoad.status(stack, billingRunId).orElse(null);
             if ("completed".equals(status)) {
                 break;
             }

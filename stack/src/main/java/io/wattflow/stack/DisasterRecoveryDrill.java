@@ -17,8 +17,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.YearMonth;
-import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -88,7 +86,7 @@ public final class DisasterRecoveryDrill {
     public Result run(long seed) throws Exception {
         stack.up(out);
         FlinkJob.submit(stack, null, List.of());
-        prepareBillingRun();
+        BillingRunLoad.prepareCustomers(stack, "DR-", BILLED_CUSTOMERS);
         Instant end = Instant.now().truncatedTo(ChronoUnit.HOURS).minus(Duration.ofHours(1));
         Instant start = end.minus(Duration.ofMinutes(5L * READINGS_PER_METER * 2));
         GeneratorSettings before = settings(seed, start, 0);
@@ -102,7 +100,7 @@ public final class DisasterRecoveryDrill {
         out.println("2. backup set " + set.id() + ": " + set.objects().size() + " objects, " + set.bytes() + " bytes");
 
         // the run first: it bills the customers there when it starts, not those the writer adds meanwhile
-        startBillingRun();
+        billingRunId = BillingRunLoad.start(stack, "dr-drill-");
         AtomicBoolean writing = new AtomicBoolean(true);
         Thread writer = new Thread(() -> writeCustomers(writing), "dr-drill-api-writer");
         writer.start();
@@ -173,35 +171,6 @@ public final class DisasterRecoveryDrill {
         return LoadGenerator.produce(new LoadGenerator.Options(stack.kafka().bootstrapServers(), "readings", settings, rate)).describe();
     }
 
-    /** Customers with usage in the month before last, for the billing run the disaster interrupts. */
-    private void prepareBillingRun() throws Exception {
-        Instant monthEnd = Instant.parse(YearMonth.now(ZoneOffset.UTC).minusMonths(1).atDay(1) + "T00:00:00Z");
-        Instant from = monthEnd.minus(Duration.ofHours(4));
-        try (Connection db = stack.postgres().connect(PostgresServer.DATABASE); Statement sql = db.createStatement()) {
-            sql.execute("INSERT INTO customer (id, name, timezone) SELECT 'DR-' || c, 'Customer ' || c, 'UTC' FROM generate_series(1, "
-                    + BILLED_CUSTOMERS + ") c ON CONFLICT DO NOTHING");
-            sql.execute("INSERT INTO customer_tariff (customer_id, valid_from, tariff_id) SELECT 'DR-' || c, '2026-01-01', 'standard' "
-                    + "FROM generate_series(1, " + BILLED_CUSTOMERS + ") c ON CONFLICT DO NOTHING");
-            sql.execute("INSERT INTO meter_assignment (meter_id, valid_from, customer_id) SELECT 'DR-M-' || c, '" + from + "', "
-                    + "'DR-' || c FROM generate_series(1, " + BILLED_CUSTOMERS + ") c ON CONFLICT DO NOTHING");
-            sql.execute("INSERT INTO usage_15m (meter_id, channel, bucket_start, energy_mwh, reading_count) SELECT 'DR-M-' || c, "
-                    + "'import', ts, 1000 + c, 1 FROM generate_series(1, " + BILLED_CUSTOMERS + ") c, generate_series('" + from + "'::timestamptz, '"
-                    + monthEnd.minus(Duration.ofMinutes(15)) + "'::timestamptz, interval '15 minutes') ts ON CONFLICT DO NOTHING");
-        }
-    }
-
-    private void startBillingRun() throws Exception {
-        String period = YearMonth.now(ZoneOffset.UTC).minusMonths(2).toString();
-        HttpResponse<String> started = HTTP.send(HttpRequest.newBuilder(URI.create(stack.api().url() + "/api/v1/billing-runs"))
-                .header("Authorization", "Bearer " + stack.adminToken()).header("Content-Type", "application/json")
-                .header("Idempotency-Key", "dr-drill-" + period).timeout(Duration.ofSeconds(30))
-                .POST(HttpRequest.BodyPublishers.ofString("{\"period\":\"" + period + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
-        if (started.statusCode() != 202) {
-            throw new StackException("the billing run did not start: " + started.statusCode() + " " + started.body());
-        }
-        billingRunId = JSON.readTree(started.body()).get("id").asText();
-    }
-
     private void awaitSomeInvoices() throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline) {
@@ -220,13 +189,7 @@ public final class DisasterRecoveryDrill {
     }
 
     private String runStatus() throws Exception {
-        try (Connection db = stack.postgres().connect(PostgresServer.DATABASE);
-             PreparedStatement sql = db.prepareStatement("SELECT status FROM billing_run WHERE id = ?::uuid")) {
-            sql.setString(1, billingRunId);
-            try (ResultSet row = sql.executeQuery()) {
-                return row.next() ? row.getString(1) : "missing";
-            }
-        }
+        return BillingRunLoad.status(stack, billingRunId).orElse("missing");
     }
 
     /** Creates a customer every 200 ms through the API until told to stop; records each acknowledged one. */
