@@ -114,11 +114,8 @@ public final class Launcher {
                 default -> throw new IllegalArgumentException("chaos takes --faults N, --seed S and --keep; got '" + args[i] + "'");
             }
         }
-        StackLayout layout = new StackLayout(stack.layout().repo(), stack.layout().repo().resolve("target/chaos/stack"));
-        // a campaign interrupted before: stop what it left by its PID files, then start from nothing
-        new LocalStack(layout, Ports.ephemeralHighlyAvailable(), false, LocalStack.Topology.HIGHLY_AVAILABLE).down();
-        StackLayout.delete(layout.home());
-        LocalStack campaignStack = new LocalStack(layout, Ports.ephemeralHighlyAvailable(), false, LocalStack.Topology.HIGHLY_AVAILABLE);
+        LocalStack campaignStack = freshStack("target/chaos/stack", LocalStack.Topology.HIGHLY_AVAILABLE);
+        StackLayout layout = campaignStack.layout();
         List<ChaosCampaign.Fault> plan = ChaosCampaign.plan(count, seed);
         out.println("Fault campaign: " + plan.size() + " faults, seed " + seed + ", on a highly available stack in " + layout.home());
         ChaosCampaign campaign = new ChaosCampaign(campaignStack, out);
@@ -127,13 +124,8 @@ public final class Launcher {
             out.println();
             out.println(ChaosCampaign.header());
             result.outcomes().forEach(outcome -> out.println(ChaosCampaign.row(outcome)));
-            if (result.differences().isEmpty()) {
-                out.println("Every valid reading billed exactly once; QuestDB equals PostgreSQL; every malformed record dead-lettered once; "
-                        + "the billing run issued every invoice once, gap-free, each announced once.");
-                return 0;
-            }
-            result.differences().forEach(difference -> out.println("DIFFERENCE: " + difference));
-            return 1;
+            return verdict(result.differences(), "Every valid reading billed exactly once; QuestDB equals PostgreSQL; every malformed record "
+                    + "dead-lettered once; the billing run issued every invoice once, gap-free, each announced once.");
         } catch (Exception e) {
             throw new StackException("the fault campaign stopped: " + e.getMessage() + " (logs in " + layout.logDir() + ")", e);
         } finally {
@@ -142,6 +134,28 @@ public final class Launcher {
                 campaign.release();
             }
         }
+    }
+
+    /** Prints {@code exact} and returns 0 when there is no difference; else prints each and returns 1. */
+    private int verdict(List<String> differences, String exact) {
+        if (differences.isEmpty()) {
+            out.println(exact);
+            return 0;
+        }
+        differences.forEach(difference -> out.println("DIFFERENCE: " + difference));
+        return 1;
+    }
+
+    /**
+     * A stack of a command's own in {@code folder} of the repository, on free ports, attached to this launcher: what an
+     * earlier run interrupted there left is stopped by its PID files and deleted first.
+     */
+    private LocalStack freshStack(String folder, LocalStack.Topology topology) {
+        StackLayout layout = new StackLayout(stack.layout().repo(), stack.layout().repo().resolve(folder));
+        boolean highlyAvailable = topology == LocalStack.Topology.HIGHLY_AVAILABLE;
+        new LocalStack(layout, highlyAvailable ? Ports.ephemeralHighlyAvailable() : Ports.ephemeral(), false, topology).down();
+        StackLayout.delete(layout.home());
+        return new LocalStack(layout, highlyAvailable ? Ports.ephemeralHighlyAvailable() : Ports.ephemeral(), false, topology);
     }
 
     /** {@code backup [--incremental]}: a backup set, printed as one line of JSON. */
@@ -224,21 +238,13 @@ public final class Launcher {
             }
             keep = true;
         }
-        StackLayout layout = new StackLayout(stack.layout().repo(), stack.layout().repo().resolve("target/dr-drill/stack"));
-        // a drill interrupted before: stop what it left by its PID files, then start from nothing
-        new LocalStack(layout, Ports.ephemeral(), false, LocalStack.Topology.SMALL).down();
-        StackLayout.delete(layout.home());
-        LocalStack drillStack = new LocalStack(layout, Ports.ephemeral(), false, LocalStack.Topology.SMALL);
+        LocalStack drillStack = freshStack("target/dr-drill/stack", LocalStack.Topology.SMALL);
+        StackLayout layout = drillStack.layout();
         out.println("Disaster-recovery drill on a stack of its own in " + layout.home());
         try {
             DisasterRecoveryDrill.Result result = new DisasterRecoveryDrill(drillStack, out).run(1);
-            if (result.differences().isEmpty()) {
-                out.println("Every reading that reached Kafka is billed exactly; API data lost only within the archive timeout; "
-                        + "the billing run completed without reusing a number; the damaged backup was repaired.");
-                return 0;
-            }
-            result.differences().forEach(difference -> out.println("DIFFERENCE: " + difference));
-            return 1;
+            return verdict(result.differences(), "Every reading that reached Kafka is billed exactly; API data lost only within the archive "
+                    + "timeout; the billing run completed without reusing a number; the damaged backup was repaired.");
         } catch (Exception e) {
             throw new StackException("the drill stopped: " + e.getMessage() + " (logs in " + layout.logDir() + ")", e);
         } finally {
