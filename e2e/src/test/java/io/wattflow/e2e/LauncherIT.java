@@ -137,7 +137,7 @@ class LauncherIT {
             assertThat(ProcessHandle.of(component.get("pid").asLong())).as(component.toString()).isPresent();
             roles.merge(component.get("kind").asText(), component.get("role").asText("-"), (a, b) -> a + "," + b);
         });
-        assertThat(roles).containsExactlyInAnyOrderEntriesOf(Map.of("postgres", "primary", "kafka", "controller", "questdb", "-",
+        assertThat(roles).containsExactlyInAnyOrderEntriesOf(Map.of("object-store", "-", "postgres", "primary", "kafka", "controller", "questdb", "-",
                 "flink-jobmanager", "leader", "flink-taskmanager", "-,-", "billing-api", "-", "exporter", "-,-", "alertmanager", "-",
                 "prometheus", "-"));
         assertThat(components).filteredOn(component -> component.get("name").asText().equals("flink-taskmanager-1"))
@@ -290,11 +290,12 @@ class LauncherIT {
             Path otherHome = Files.createTempDirectory("wattflow-e2e-ports-");
             Map<String, String> clash = new HashMap<>(stack.environment);
             clash.put("WATTFLOW_HOME", otherHome.toString());
-            clash.put("WATTFLOW_PG_PORT", Integer.toString(taken.getLocalPort()));
+            // the object store starts first: nothing else is started before the clash stops up
+            clash.put("WATTFLOW_OBJECT_STORE_PORT", Integer.toString(taken.getLocalPort()));
             E2eStack.Result portInUse = wattflow(clash, "up");
             assertThat(portInUse.exit()).isEqualTo(1);
             assertThat(portInUse.output()).contains("wattflow: port " + taken.getLocalPort()
-                    + " for PostgreSQL is in use by another program: stop it or set WATTFLOW_PG_PORT to a free port");
+                    + " for the object store is in use by another program: stop it or set WATTFLOW_OBJECT_STORE_PORT to a free port");
             try (Stream<Path> walk = Files.walk(otherHome)) {
                 walk.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
             }
