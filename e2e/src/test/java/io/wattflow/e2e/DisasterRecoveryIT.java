@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.wattflow.stack.testing.TestServices;
+import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -78,6 +79,13 @@ class DisasterRecoveryIT {
             Thread.sleep(1_000);
             Instant moment = Instant.now();
             Thread.sleep(1_000);
+            // readings after the moment: once the job has checkpointed them, only its resync can bring their totals back
+            // into a database restored to the moment (the job resumes past them in Kafka)
+            String produced = stack.ok("produce", "--meters", "5", "--rate", "100", "--duration", "3s", "--seed", "7");
+            Matcher kWh = Pattern.compile("seed 7: (\\d+\\.\\d{6}) kWh valid in total").matcher(produced);
+            assertThat(kWh.find()).as(produced).isTrue();
+            long expectedMilliWattHours = new BigDecimal(kWh.group(1)).movePointRight(6).longValueExact();
+            awaitUsage(stack, expectedMilliWattHours);
             try (Connection db = stack.database(); Statement sql = db.createStatement()) {
                 sql.execute("INSERT INTO customer (id, name, timezone) VALUES ('AFTER-1', 'After', 'UTC')");
                 // a bad change after the moment, which the restore must undo
@@ -98,6 +106,7 @@ class DisasterRecoveryIT {
                 }
             }
             assertThat(customers).containsExactly("BEFORE-1");
+            awaitUsage(stack, expectedMilliWattHours);
             String status = stack.ok("status");
             assertThat(status).contains("wattflow-metering  RUNNING");
             assertThat(stack.wattflow("restore", "--at", "yesterday").output()).contains("--at needs an ISO-8601 time");
@@ -107,6 +116,25 @@ class DisasterRecoveryIT {
     private static JsonNode backupSet(String output) throws Exception {
         return E2eStack.JSON.readTree(output.lines().filter(line -> line.startsWith("{")).findFirst()
                 .orElseThrow(() -> new AssertionError("backup printed no JSON line:\n" + output)));
+    }
+
+    /** Until usage_15m holds exactly this much energy (it never may hold more). */
+    private static void awaitUsage(E2eStack stack, long milliWattHours) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        long found = -1;
+        while (System.nanoTime() < deadline) {
+            try (Connection db = stack.database(); Statement sql = db.createStatement();
+                 ResultSet row = sql.executeQuery("SELECT coalesce(sum(energy_mwh), 0) FROM usage_15m")) {
+                row.next();
+                found = row.getLong(1);
+            }
+            assertThat(found).isLessThanOrEqualTo(milliWattHours);
+            if (found == milliWattHours) {
+                return;
+            }
+            Thread.sleep(500);
+        }
+        throw new AssertionError("usage_15m holds " + found + " mWh, not " + milliWattHours + ", after 2 minutes");
     }
 
     /** Until PostgreSQL reports the segment it switched from archived, without failures since. */
