@@ -292,8 +292,7 @@ public final class FlinkCluster {
             lines.add("# --- set by bin/wattflow for this stack ---");
             owned.forEach((key, value) -> lines.add(key + ": " + value));
             // owner-only: it holds the object store's keys
-            Files.deleteIfExists(dir.resolve("config.yaml"));
-            Secrets.writeOwnerOnly(dir.resolve("config.yaml"), String.join("\n", lines) + "\n");
+            Secrets.replaceOwnerOnly(dir.resolve("config.yaml"), String.join("\n", lines) + "\n", null);
             for (String file : List.of("log4j.properties", "log4j-cli.properties")) {
                 Files.copy(layout.flinkConfSource().resolve(file), dir.resolve(file), StandardCopyOption.REPLACE_EXISTING);
             }

@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipal;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -101,16 +102,11 @@ public final class PgBackRest {
                     "pg1-socket-path=" + socketDir(),
                     "pg1-user=" + PostgresServer.SUPERUSER,
                     "");
-            Files.deleteIfExists(configFile());
-            Secrets.writeOwnerOnly(configFile(), config);
-            Path passwords = dir.resolve("pgpass");
-            Files.deleteIfExists(passwords);
-            Secrets.writeOwnerOnly(passwords, "*:*:*:" + PostgresServer.SUPERUSER + ":" + secrets.get("postgres-superuser-password") + "\n");
-            if (asRoot) {
-                for (Path file : List.of(configFile(), passwords)) {
-                    Files.setOwner(file, file.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(PostgresServer.SUPERUSER));
-                }
-            }
+            // replaced atomically: PostgreSQL's archive command may be reading them right now
+            UserPrincipal owner = asRoot ? dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(PostgresServer.SUPERUSER) : null;
+            Secrets.replaceOwnerOnly(configFile(), config, owner);
+            Secrets.replaceOwnerOnly(dir.resolve("pgpass"), "*:*:*:" + PostgresServer.SUPERUSER + ":" + secrets.get("postgres-superuser-password")
+                    + "\n", owner);
         } catch (IOException e) {
             throw new StackException("cannot write pgBackRest's configuration in " + dir + ": " + e.getMessage(), e);
         }

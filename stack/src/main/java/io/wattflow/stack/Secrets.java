@@ -5,8 +5,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
@@ -70,6 +72,25 @@ public final class Secrets {
             } catch (FileAlreadyExistsException keptTheirs) {
                 // the first writer's secret is the secret
             }
+        } finally {
+            Files.deleteIfExists(temporary);
+        }
+    }
+
+    /**
+     * Replaces {@code file} with {@code content}, mode 0600, owned by {@code owner} when not null, in one atomic rename:
+     * a process reading it meanwhile (pgBackRest's archive command, a starting JVM) sees the old file or the new one,
+     * never none or a file it may not read.
+     */
+    public static void replaceOwnerOnly(Path file, String content, UserPrincipal owner) throws IOException {
+        Path temporary = Files.createTempFile(file.getParent(), "." + file.getFileName(), ".tmp",
+                PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE));
+        try {
+            Files.writeString(temporary, content, StandardCharsets.UTF_8);
+            if (owner != null) {
+                Files.setOwner(temporary, owner);
+            }
+            Files.move(temporary, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(temporary);
         }

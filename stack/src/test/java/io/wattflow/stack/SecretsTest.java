@@ -28,6 +28,21 @@ class SecretsTest {
     }
 
     @Test
+    void aFileHoldingKeysIsReplacedWholeAndOwnerOnly(@TempDir Path home) throws Exception {
+        Path config = home.resolve("config.yaml");
+        Files.writeString(config, "s3.secret-key: old\n");
+        Files.setPosixFilePermissions(config, PosixFilePermissions.fromString("rw-r--r--"));
+
+        Secrets.replaceOwnerOnly(config, "s3.secret-key: new\n", null);
+
+        assertThat(Files.readString(config)).isEqualTo("s3.secret-key: new\n");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(config))).isEqualTo("rw-------");
+        try (var files = Files.list(home)) {
+            assertThat(files.map(file -> file.getFileName().toString())).containsExactly("config.yaml"); // no temporary left
+        }
+    }
+
+    @Test
     void anExistingWideFolderIsNarrowed(@TempDir Path home) throws Exception {
         Path dir = Files.createDirectory(home.resolve("secrets"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         new Secrets(dir).get("token");
