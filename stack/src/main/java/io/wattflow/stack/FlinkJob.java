@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -16,6 +17,7 @@ import org.apache.kafka.common.TopicPartition;
 final class FlinkJob {
     /** The job's consumer group (the pipeline's kafka.group-id default): it commits offsets on checkpoints. */
     private static final String GROUP = "wattflow-metering";
+    private static final int SUBMIT_ATTEMPTS = 3;
 
     private FlinkJob() {
     }
@@ -32,12 +34,23 @@ final class FlinkJob {
         cli.add(stack.layout().pipelineJar().toString());
         cli.addAll(stack.jobArguments());
         cli.addAll(extraArguments);
-        StringBuilder output = new StringBuilder();
-        int exit = stack.flink().cli(cli, false, output);
-        if (exit != 0) {
-            throw new StackException("the job was not submitted: " + output.toString().strip());
+        String failure = "";
+        for (int attempt = 1; attempt <= SUBMIT_ATTEMPTS; attempt++) {
+            StringBuilder output = new StringBuilder();
+            if (stack.flink().cli(cli, false, output) == 0) {
+                return output.toString().lines().filter(line -> line.contains("JobID")).findFirst().orElse("").strip();
+            }
+            failure = output.toString().strip();
+            // A busy JobManager may fail the jar's upload ("File upload failed."): the job was not submitted then, so it
+            // is submitted again; one that the JobManager took after all is not submitted twice.
+            Optional<FlinkRest.JobStatus> taken = stack.flink().rest().jobs().stream()
+                    .filter(job -> job.name().equals(LocalStack.JOB_NAME) && !job.state().matches("CANCELED|FAILED|FINISHED")).findFirst();
+            if (taken.isPresent()) {
+                return "Job has been submitted with JobID " + taken.get().id();
+            }
+            ManagedProcess.sleep(Duration.ofSeconds(2L * attempt));
         }
-        return output.toString().lines().filter(line -> line.contains("JobID")).findFirst().orElse("").strip();
+        throw new StackException("the job was not submitted (" + SUBMIT_ATTEMPTS + " attempts): " + failure);
     }
 
     /** Waits until the job runs every task; false when it does not in time. */
