@@ -120,6 +120,24 @@ class MeteringTopologyTest {
                 .containsExactlyInAnyOrder("malformed_json", "conflicting_duplicate");
     }
 
+    @Test
+    void theFrameworkCostJobForwardsEveryValidReadingOnceAndDropsTheRest() throws Exception {
+        List<RawReading> readings = List.of(
+                interval("f1", "MTR-F1", "2026-11-01T10:00:00Z", "2026-11-01T10:15:00Z", "1.0"),
+                interval("f2", "MTR-F2", "2026-11-01T10:00:00Z", "2026-11-01T10:15:00Z", "0.25"),
+                record("MTR-F1", "oops", "2026-11-01T10:46:00Z"),
+                interval("f1", "MTR-F1", "2026-11-01T10:00:00Z", "2026-11-01T10:15:00Z", "1.0")); // no state: no deduplication
+        PipelineConfig config = PipelineConfig.defaults().with(PipelineConfig.CHECKPOINT_INTERVAL, "1s");
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(MeteringJob.flinkConfiguration());
+        env.setParallelism(1);
+        MeteringJob.configure(env, config);
+
+        FrameworkCostJob.build(env.fromData(readings, TypeInformation.of(RawReading.class)), config, new Collecting<>("framework"));
+        env.execute("framework-cost");
+
+        assertThat(COLLECTED.get("framework")).containsExactlyInAnyOrder(1_000_000L, 250_000L, 1_000_000L);
+    }
+
     /** The last total each bucket got (a bucket changed in two checkpoints is written twice). */
     private static Map<String, Long> latestUsage(String sink) {
         Map<String, Long> latest = new TreeMap<>();

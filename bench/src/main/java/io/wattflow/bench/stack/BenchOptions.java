@@ -9,8 +9,8 @@ final class BenchOptions {
             usage: bin/wattflow bench [--quick] [--runs N] [--backlog READINGS] [--only GROUPS] [--keep]
               --quick            each figure once, on smaller data (500,000 readings, 1,000 customers, 10,000 meters of state)
               --runs N           runs per figure (default 3)
-              --backlog N        readings of the pre-loaded backlog (default 5,000,000)
-              --only GROUPS      some of: drain (figures 1-3), latency (4), recovery (5), api (6-7), state (8); comma-separated;
+              --backlog N        readings of the pre-loaded backlog (default 2,500,000)
+              --only GROUPS      some of: drain (the ceiling and the drains), latency, recovery, api, state; comma-separated;
                                  the other figures are carried over from the previous target/bench/results.json
               --keep             leave the benchmark's stack running (to profile it); stop it with
                                  WATTFLOW_HOME=target/bench/stack bin/wattflow down

@@ -18,6 +18,9 @@ import java.util.regex.Pattern;
 final class FlinkJobs {
     static final String METERING_JOB = "io.wattflow.pipeline.MeteringJob";
     static final String DISCARDING_JOB = "io.wattflow.pipeline.DiscardingSinksJob";
+    static final String FRAMEWORK_JOB = "io.wattflow.pipeline.FrameworkCostJob";
+    /** The stack's default parallelism (flink-conf/config.yaml): one slot on each TaskManager. */
+    static final int PARALLELISM = 2;
     private static final Pattern JOB_ID = Pattern.compile("JobID ([0-9a-f]{32})");
     private static final Pattern TASK_MANAGER_INDEX = Pattern.compile("wattflow-tm-(\\d+)-");
 
@@ -43,7 +46,13 @@ final class FlinkJobs {
 
     /** Submits the pipeline jar's {@code mainClass} with the stack's addresses and the given options; returns the job id. */
     String submit(String mainClass, Map<String, String> options) {
-        List<String> cli = new ArrayList<>(List.of("run", "-d", "-c", mainClass, stack.layout().pipelineJar().toString()));
+        return submit(mainClass, options, PARALLELISM);
+    }
+
+    /** The same at the given parallelism. */
+    String submit(String mainClass, Map<String, String> options, int parallelism) {
+        List<String> cli = new ArrayList<>(List.of("run", "-d", "-p", Integer.toString(parallelism), "-c", mainClass,
+                stack.layout().pipelineJar().toString()));
         cli.addAll(stack.jobArguments());
         options.forEach((key, value) -> cli.addAll(List.of("--" + key, value)));
         StringBuilder output = new StringBuilder();
@@ -57,6 +66,29 @@ final class FlinkJobs {
 
     JsonNode get(String path) {
         return http.get(stack.flink().restUrl() + path);
+    }
+
+    /**
+     * Records read by the job's busiest vertex after the source: the keyed one, which every reading passes (Flink's
+     * REST metrics, refreshed every second on the benchmark's stack). 0 until it reports.
+     */
+    long keyedRecordsRead(String jobId) {
+        long most = 0;
+        for (JsonNode vertex : get("/jobs/" + jobId).get("vertices")) {
+            if (!vertex.get("name").asText().startsWith("Source")) {
+                most = Math.max(most, vertex.path("metrics").path("read-records").asLong());
+            }
+        }
+        return most;
+    }
+
+    /** The TaskManager processes running now. */
+    List<ProcessHandle> taskManagerProcesses() {
+        List<ProcessHandle> processes = new ArrayList<>();
+        for (int i = 1; i <= FlinkCluster.TASK_MANAGERS; i++) {
+            stack.flink().taskManager(i).running().ifPresent(processes::add);
+        }
+        return processes;
     }
 
     /** RUNNING with every task running: what a restarted job must reach again. */

@@ -9,6 +9,9 @@ import io.wattflow.stack.KafkaBroker;
 import io.wattflow.stack.LocalStack;
 import io.wattflow.stack.ManagedProcess;
 import io.wattflow.stack.PostgresServer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -26,6 +29,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
@@ -138,22 +142,53 @@ final class PipelineFigures {
     }
 
     /**
-     * Figures 2 and 3: a fresh job (no state, a new consumer group) drains the backlog; readings/s from the moment all
-     * its tasks run to the checkpoint that commits the last offset, which is when PostgreSQL holds every bucket.
-     * With the real sinks PostgreSQL must then hold exactly the backlog's total, or the run does not count.
+     * One drain of the backlog by a fresh job (no state, a new consumer group, fresh TaskManagers).
+     *
+     * @param readingsPerSecond     cold: every reading, from the moment all tasks run to the checkpoint that commits the
+     *                              last offset, which is when PostgreSQL holds every bucket
+     * @param warmReadingsPerSecond the readings after the first {@link #WARM_UP_SHARE} of the backlog (JIT compiled,
+     *                              block cache filled, every meter known), from the moment the keyed vertex has read
+     *                              that share to the moment it has read all: how fast the job processes once warm
+     * @param taskManagerCpuMicrosPerReading CPU time of the TaskManager processes over that warm part, per reading
+     * @param stackCpuMicrosPerReading       the same for every process of the stack together
      */
-    double drain(Backlog backlog, String mainClass, int run) {
+    record Drain(double readingsPerSecond, double warmReadingsPerSecond, double taskManagerCpuMicrosPerReading,
+                 double stackCpuMicrosPerReading) {
+    }
+
+    /**
+     * The first part of the backlog that a warm drain does not count: the backlog is ordered by time across meters, so
+     * by then every meter has state and the job's hot paths are compiled.
+     */
+    static final double WARM_UP_SHARE = 0.2;
+
+    /**
+     * Figures 2, 3 and their warm and CPU companions: a fresh job drains the backlog. With the real sinks PostgreSQL
+     * must then hold exactly the backlog's total, or the run does not count.
+     */
+    Drain drain(Backlog backlog, String mainClass, int parallelism, int run) {
         boolean realSinks = mainClass.equals(FlinkJobs.METERING_JOB);
         if (realSinks) {
             sql("TRUNCATE usage_15m");
         }
-        String name = "bench-" + (realSinks ? "drain" : "discard") + "-" + run + "-" + UUID.randomUUID().toString().substring(0, 8);
+        String name = "bench-" + mainClass.substring(mainClass.lastIndexOf('.') + 1) + "-p" + parallelism + "-" + run + "-"
+                + UUID.randomUUID().toString().substring(0, 8);
         flink.freshTaskManagers();
-        String jobId = flink.submit(mainClass, jobOptions(name, backlog.topic()));
+        String jobId = flink.submit(mainClass, jobOptions(name, backlog.topic()), parallelism);
         try {
             FlinkJobs.await(() -> flink.allTasksRunning(jobId), Duration.ofMinutes(2), "job " + name + " to run");
             long started = System.nanoTime();
-            awaitCommitted(name, backlog.topic(), Duration.ofMinutes(30));
+            long warmUp = (long) (backlog.readings() * WARM_UP_SHARE);
+            FlinkJobs.await(() -> flink.keyedRecordsRead(jobId) >= warmUp, DRAIN_TIMEOUT, "job " + name + " to read its warm-up");
+            long warmStarted = System.nanoTime();
+            long warmRead = flink.keyedRecordsRead(jobId);
+            ProcessCpu.Sample taskManagersBefore = ProcessCpu.sample(flink.taskManagerProcesses());
+            ProcessCpu.Sample stackBefore = ProcessCpu.sample(stackProcesses());
+            FlinkJobs.await(() -> flink.keyedRecordsRead(jobId) >= backlog.readings(), DRAIN_TIMEOUT, "job " + name + " to read the backlog");
+            long warmEnded = System.nanoTime();
+            long taskManagerNanos = ProcessCpu.sample(flink.taskManagerProcesses()).nanosSince(taskManagersBefore);
+            long stackNanos = ProcessCpu.sample(stackProcesses()).nanosSince(stackBefore);
+            awaitCommitted(name, backlog.topic(), DRAIN_TIMEOUT);
             double seconds = (System.nanoTime() - started) / 1e9;
             if (realSinks) {
                 long billed = sqlLong("SELECT coalesce(sum(energy_mwh), 0) FROM usage_15m");
@@ -161,9 +196,30 @@ final class PipelineFigures {
                     throw new BenchException("after the drain PostgreSQL holds " + billed + " mWh, the backlog " + backlog.totalMilliWattHours());
                 }
             }
-            return backlog.readings() / seconds;
+            long counted = backlog.readings() - warmRead;
+            return new Drain(backlog.readings() / seconds, counted / ((warmEnded - warmStarted) / 1e9),
+                    taskManagerNanos / 1e3 / counted, stackNanos / 1e3 / counted);
         } finally {
             flink.cancel(jobId);
+        }
+    }
+
+    private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(30);
+
+    /** Every process the stack started (its PID files), with their children: PostgreSQL's backends among them. */
+    private List<ProcessHandle> stackProcesses() {
+        try (Stream<Path> pidFiles = Files.list(stack.layout().runDir())) {
+            return pidFiles.filter(file -> file.getFileName().toString().endsWith(".pid"))
+                    .flatMap(file -> {
+                        try {
+                            return ProcessHandle.of(Long.parseLong(Files.readString(file).trim())).stream();
+                        } catch (IOException | NumberFormatException e) {
+                            return Stream.empty();
+                        }
+                    })
+                    .toList();
+        } catch (IOException e) {
+            throw new BenchException("cannot list the stack's processes in " + stack.layout().runDir() + ": " + e.getMessage(), e);
         }
     }
 

@@ -23,23 +23,29 @@ final class Report {
 
     static final List<Key> KEYS = List.of(
             new Key("ceiling_readings_per_s", "ceiling: bare consumer reads + parses", "readings/s"),
-            new Key("pipeline_readings_per_s", "pipeline drain, exactly-once, both sinks", "readings/s", ">= 100,000", v -> v >= 100_000),
-            new Key("pipeline_ratio", "  ratio to the ceiling", "", ">= 0.3", v -> v >= 0.3),
+            new Key("pipeline_readings_per_s", "pipeline drain, exactly-once, both sinks", "readings/s"),
+            new Key("pipeline_ratio", "  ratio to the ceiling", ""),
+            new Key("pipeline_warm_readings_per_s", "  warm (after 20% not counted)", "readings/s", ">= 90,000", v -> v >= 90_000),
+            new Key("pipeline_cpu_us_per_reading", "  TaskManagers' CPU per reading (warm)", "us", "<= 15", v -> v <= 15),
+            new Key("stack_cpu_us_per_reading", "  whole stack's CPU per reading (warm)", "us"),
             new Key("discard_readings_per_s", "pipeline drain, discarding sinks", "readings/s"),
-            new Key("discard_ratio", "  ratio to the ceiling", ""),
+            new Key("discard_warm_readings_per_s", "  warm", "readings/s"),
+            new Key("framework_readings_per_s", "framework only: source, parse, keyBy (warm)", "readings/s"),
+            new Key("pipeline_ratio_to_framework", "  pipeline warm drain / framework", "", ">= 0.8", v -> v >= 0.8),
+            new Key("drain_p1_readings_per_s", "pipeline drain at parallelism 1 (warm)", "readings/s"),
             new Key("latency_p50_ms", "produce -> visible in usage API, p50", "ms"),
-            new Key("latency_p99_ms", "produce -> visible in usage API, p99", "ms"),
+            new Key("latency_p99_ms", "produce -> visible in usage API, p99", "ms", "<= 11,000", v -> v <= 11_000),
             new Key("checkpoint_interval_ms", "  checkpoint interval", "ms"),
             new Key("recovery_running_s", "TaskManager kill -9 -> job running", "s"),
-            new Key("recovery_caught_up_s", "TaskManager kill -9 -> lag back to zero", "s", "<= 30", v -> v <= 30),
+            new Key("recovery_caught_up_s", "TaskManager kill -9 -> caught up", "s", "<= 15", v -> v <= 15),
             new Key("api_usage_rps", "usage endpoint (1 meter, 1 month, daily)", "req/s", ">= 3,000", v -> v >= 3000),
             new Key("api_usage_p50_ms", "  p50", "ms"),
             new Key("api_usage_p99_ms", "  p99", "ms", "< 20", v -> v < 20),
-            new Key("api_bill_preview_rps", "bill preview (1 customer, 1 month)", "req/s"),
-            new Key("api_bill_preview_p99_ms", "  p99", "ms"),
+            new Key("api_bill_preview_rps", "bill preview (1 customer, 1 month)", "req/s", ">= 2,000", v -> v >= 2000),
+            new Key("api_bill_preview_p99_ms", "  p99", "ms", "<= 50", v -> v <= 50),
             new Key("api_trivial_rps", "trivial endpoint (/health/live)", "req/s"),
-            new Key("billing_run_10k_s", "billing run, 10,000 customers", "s", "< 60", v -> v < 60),
-            new Key("state_bytes_per_meter", "checkpointed state per meter at the horizon", "bytes"));
+            new Key("billing_run_10k_s", "billing run, 10,000 customers", "s", "<= 20", v -> v <= 20),
+            new Key("state_bytes_per_meter", "checkpointed state per meter at the horizon", "bytes", "<= 40,000", v -> v <= 40_000));
 
     private final Map<String, Figure> figures = new LinkedHashMap<>();
     private final Map<String, Object> machine;
@@ -62,6 +68,11 @@ final class Report {
 
     Figure get(String key) {
         return figures.get(key);
+    }
+
+    /** The figure, or a failed one when it was not measured. */
+    Figure figure(String key) {
+        return figures.getOrDefault(key, Figure.failed("not measured"));
     }
 
     boolean complete() {

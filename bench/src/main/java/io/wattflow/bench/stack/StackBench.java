@@ -10,7 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Stream;
 
@@ -138,15 +141,12 @@ public final class StackBench {
         try {
             backlog = groups.contains("drain") ? pipeline.loadBacklog() : null;
         } catch (RuntimeException e) {
-            fail(e, "ceiling_readings_per_s", "pipeline_readings_per_s", "pipeline_ratio", "discard_readings_per_s", "discard_ratio");
+            fail(e, DRAIN_KEYS.toArray(String[]::new));
         }
         if (backlog != null) {
             PipelineFigures.Backlog loaded = backlog;
             Figure ceiling = measure("ceiling_readings_per_s", run -> pipeline.ceiling(loaded), "%,.0f readings/s");
-            Figure drain = measure("pipeline_readings_per_s", run -> pipeline.drain(loaded, FlinkJobs.METERING_JOB, run), "%,.0f readings/s");
-            ratio("pipeline_ratio", drain, ceiling);
-            Figure discard = measure("discard_readings_per_s", run -> pipeline.drain(loaded, FlinkJobs.DISCARDING_JOB, run), "%,.0f readings/s");
-            ratio("discard_ratio", discard, ceiling);
+            drainFigures(pipeline, loaded, ceiling);
         }
         if (!groups.contains("state")) {
             return;
@@ -162,6 +162,70 @@ public final class StackBench {
         } catch (RuntimeException e) {
             fail(e, "state_bytes_per_meter");
         }
+    }
+
+    /** The figures of a drain, each a list over the runs: cold and warm rates, CPU per reading. */
+    private static final List<String> DRAIN_KEYS = List.of("ceiling_readings_per_s", "pipeline_readings_per_s", "pipeline_ratio",
+            "pipeline_warm_readings_per_s", "pipeline_cpu_us_per_reading", "stack_cpu_us_per_reading", "discard_readings_per_s",
+            "discard_warm_readings_per_s", "framework_readings_per_s", "pipeline_ratio_to_framework", "drain_p1_readings_per_s");
+
+    /**
+     * Each run drains the backlog four times, one after the other so that a phase of the machine touches all four
+     * alike: the real job, the job with discarding sinks, the framework's cost (same source and shuffle, nothing
+     * after), and the real job at parallelism 1. A run that fails fails the figures it was measuring.
+     */
+    private void drainFigures(PipelineFigures pipeline, PipelineFigures.Backlog backlog, Figure ceiling) {
+        record Variant(String mainClass, int parallelism, String coldKey, String warmKey, String label) {
+        }
+        List<Variant> variants = List.of(
+                new Variant(FlinkJobs.METERING_JOB, FlinkJobs.PARALLELISM, "pipeline_readings_per_s", "pipeline_warm_readings_per_s", "real job"),
+                new Variant(FlinkJobs.DISCARDING_JOB, FlinkJobs.PARALLELISM, "discard_readings_per_s", "discard_warm_readings_per_s",
+                        "discarding sinks"),
+                new Variant(FlinkJobs.FRAMEWORK_JOB, FlinkJobs.PARALLELISM, null, "framework_readings_per_s", "framework only"),
+                new Variant(FlinkJobs.METERING_JOB, 1, null, "drain_p1_readings_per_s", "real job, parallelism 1"));
+        Map<String, List<Double>> samples = new LinkedHashMap<>();
+        Map<String, String> failures = new HashMap<>();
+        for (int run = 1; run <= settings.runs(); run++) {
+            for (Variant variant : variants) {
+                if (failures.containsKey(variant.warmKey())) {
+                    continue;
+                }
+                progress.say("drain run %d/%d, %s (%s) ...", run, settings.runs(), variant.label(), variant.mainClass());
+                try {
+                    PipelineFigures.Drain drain = pipeline.drain(backlog, variant.mainClass(), variant.parallelism(), run);
+                    progress.say("  %,.0f readings/s cold, %,.0f warm; TaskManagers %.1f us CPU per reading, the whole stack %.1f us",
+                            drain.readingsPerSecond(), drain.warmReadingsPerSecond(), drain.taskManagerCpuMicrosPerReading(),
+                            drain.stackCpuMicrosPerReading());
+                    if (variant.coldKey() != null) {
+                        samples.computeIfAbsent(variant.coldKey(), key -> new ArrayList<>()).add(drain.readingsPerSecond());
+                    }
+                    samples.computeIfAbsent(variant.warmKey(), key -> new ArrayList<>()).add(drain.warmReadingsPerSecond());
+                    if (variant.warmKey().equals("pipeline_warm_readings_per_s")) {
+                        samples.computeIfAbsent("pipeline_cpu_us_per_reading", key -> new ArrayList<>()).add(drain.taskManagerCpuMicrosPerReading());
+                        samples.computeIfAbsent("stack_cpu_us_per_reading", key -> new ArrayList<>()).add(drain.stackCpuMicrosPerReading());
+                    }
+                } catch (RuntimeException e) {
+                    String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+                    progress.say("FAILED drain (%s): %s", variant.label(), reason);
+                    failures.put(variant.warmKey(), reason);
+                    if (variant.coldKey() != null) {
+                        failures.put(variant.coldKey(), reason);
+                    }
+                    if (variant.warmKey().equals("pipeline_warm_readings_per_s")) {
+                        failures.put("pipeline_cpu_us_per_reading", reason);
+                        failures.put("stack_cpu_us_per_reading", reason);
+                    }
+                }
+            }
+        }
+        failures.forEach((key, reason) -> report.put(key, Figure.failed(reason)));
+        samples.forEach((key, values) -> {
+            if (!failures.containsKey(key)) {
+                report.put(key, Figure.of(values));
+            }
+        });
+        ratio("pipeline_ratio", report.figure("pipeline_readings_per_s"), ceiling);
+        ratio("pipeline_ratio_to_framework", report.figure("pipeline_warm_readings_per_s"), report.figure("framework_readings_per_s"));
     }
 
     private void steadyLoadFigures(FlinkJobs flink, String token) {
@@ -204,9 +268,10 @@ public final class StackBench {
         }
         List<Double> running = new ArrayList<>();
         List<Double> caughtUp = new ArrayList<>();
-        try {
-            String group = STEADY_JOB;
-            for (int run = 1; run <= (groups.contains("recovery") ? settings.runs() : 0); run++) {
+        List<String> failedRuns = new ArrayList<>();
+        String group = STEADY_JOB;
+        for (int run = 1; run <= (groups.contains("recovery") ? settings.runs() : 0); run++) {
+            try {
                 if (run > 1) {
                     // Every kill hits a job as it runs after a start, spread over both TaskManagers: after a failover
                     // the job sits on the survivor until it is restarted, and a second kill would restart it on the
@@ -223,13 +288,23 @@ public final class StackBench {
                 SteadyLoadFigures.Recovery recovery = steady.recovery(jobId, group, "readings");
                 running.add(recovery.runningSeconds());
                 caughtUp.add(recovery.caughtUpSeconds());
+            } catch (Exception e) {
+                // One run that a slow phase of the machine voids does not void the others: they are kept, and it is named.
+                String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+                progress.say("FAILED recovery run %d: %s", run, reason);
+                failedRuns.add("run " + run + ": " + reason);
             }
-            if (!running.isEmpty()) {
-                report.put("recovery_running_s", Figure.of(running));
-                report.put("recovery_caught_up_s", Figure.of(caughtUp));
+        }
+        if (!running.isEmpty()) {
+            report.put("recovery_running_s", Figure.of(running));
+            report.put("recovery_caught_up_s", Figure.of(caughtUp));
+            if (!failedRuns.isEmpty()) {
+                report.note("recovery: the figures are of " + running.size() + " run(s); not measured in " + String.join("; ", failedRuns));
             }
-        } catch (Exception e) {
-            fail(e, "recovery_running_s", "recovery_caught_up_s");
+        } else if (!failedRuns.isEmpty()) {
+            String reason = String.join("; ", failedRuns);
+            report.put("recovery_running_s", Figure.failed(reason));
+            report.put("recovery_caught_up_s", Figure.failed(reason));
         }
         try {
             flink.cancel(jobId);
@@ -323,14 +398,14 @@ public final class StackBench {
         }
     }
 
-    /** Each run's figure divided by the ceiling's median. */
-    private void ratio(String key, Figure figure, Figure ceiling) {
-        if (!figure.measured() || !ceiling.measured()) {
-            report.put(key, Figure.failed("needs both the drain and the ceiling"));
+    /** Each run's figure divided by the median of the reference (the ceiling, the framework's cost). */
+    private void ratio(String key, Figure figure, Figure reference) {
+        if (!figure.measured() || !reference.measured()) {
+            report.put(key, Figure.failed("needs both figures it divides"));
             return;
         }
-        report.put(key, new Figure(figure.median() / ceiling.median(), figure.min() / ceiling.median(), figure.max() / ceiling.median(),
-                figure.runs(), null));
+        report.put(key, new Figure(figure.median() / reference.median(), figure.min() / reference.median(),
+                figure.max() / reference.median(), figure.runs(), null));
     }
 
     private void fail(Exception e, String... keys) {

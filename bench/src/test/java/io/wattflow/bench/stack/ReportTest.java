@@ -26,8 +26,10 @@ class ReportTest {
         JsonNode json = new ObjectMapper().readTree(Files.readString(file));
         List<String> keys = new ArrayList<>();
         json.fieldNames().forEachRemaining(keys::add);
-        assertThat(keys).containsExactly("ceiling_readings_per_s", "pipeline_readings_per_s", "pipeline_ratio", "discard_readings_per_s",
-                "discard_ratio", "latency_p50_ms", "latency_p99_ms", "checkpoint_interval_ms", "recovery_running_s", "recovery_caught_up_s",
+        assertThat(keys).containsExactly("ceiling_readings_per_s", "pipeline_readings_per_s", "pipeline_ratio",
+                "pipeline_warm_readings_per_s", "pipeline_cpu_us_per_reading", "stack_cpu_us_per_reading", "discard_readings_per_s",
+                "discard_warm_readings_per_s", "framework_readings_per_s", "pipeline_ratio_to_framework", "drain_p1_readings_per_s",
+                "latency_p50_ms", "latency_p99_ms", "checkpoint_interval_ms", "recovery_running_s", "recovery_caught_up_s",
                 "api_usage_rps", "api_usage_p50_ms", "api_usage_p99_ms", "api_bill_preview_rps", "api_bill_preview_p99_ms",
                 "api_trivial_rps", "billing_run_10k_s", "state_bytes_per_meter", "machine");
         assertThat(json.get("pipeline_readings_per_s").get("median").asDouble()).isEqualTo(10_000.0);
@@ -61,14 +63,17 @@ class ReportTest {
     @Test
     void theTableSaysWhichGoalsAreMetAndWhichMissed() {
         Report report = new Report(Map.of());
-        report.put("pipeline_readings_per_s", Figure.of(List.of(12_000.0)));
+        report.put("pipeline_warm_readings_per_s", Figure.of(List.of(62_000.0)));
+        report.put("pipeline_cpu_us_per_reading", Figure.of(List.of(15.0)));
         report.put("recovery_caught_up_s", Figure.of(List.of(14.0)));
 
         String table = report.table("title");
 
-        assertThat(table.lines().filter(line -> line.startsWith("pipeline drain, exactly-once"))).singleElement()
-                .satisfies(line -> assertThat(line).contains("12,000").endsWith("MISSED"));
-        assertThat(table.lines().filter(line -> line.startsWith("TaskManager kill -9 -> lag back"))).singleElement()
+        assertThat(table.lines().filter(line -> line.startsWith("  warm (after 20% not counted)"))).singleElement()
+                .satisfies(line -> assertThat(line).contains("62,000").endsWith("MISSED"));
+        assertThat(table.lines().filter(line -> line.startsWith("  TaskManagers' CPU per reading"))).singleElement()
+                .satisfies(line -> assertThat(line).contains("15.0").endsWith("met"));
+        assertThat(table.lines().filter(line -> line.startsWith("TaskManager kill -9 -> caught up"))).singleElement()
                 .satisfies(line -> assertThat(line).contains("14.0").endsWith("met"));
     }
 
