@@ -5,9 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.zaxxer.hikari.HikariDataSource;
 import io.javalin.Javalin;
+import io.wattflow.api.billing.Bill;
+import io.wattflow.api.billing.BillCalculator;
+import io.wattflow.api.tariff.DayType;
+import io.wattflow.api.tariff.Tariff;
+import io.wattflow.api.tariff.TariffVersion;
+import io.wattflow.api.tariff.TimeOfUseRate;
 import io.wattflow.stack.PostgresServer;
 import io.wattflow.stack.Secrets;
 import io.wattflow.stack.testing.TestServices;
+import java.math.BigDecimal;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +25,14 @@ import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.LocalTime;
+import java.time.YearMonth;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.Currency;
+import java.util.List;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -126,6 +141,96 @@ class CustomerApiIT {
         JsonNode customer = json(send("GET", "/api/v1/customers/C-1", READER, null));
         assertThat(customer.get("meters").get(0).get("meterId").asText()).isEqualTo("MTR-B1");
         assertThat(customer.get("tariffs").get(0).get("tariffId").asText()).isEqualTo("standard");
+    }
+
+    /**
+     * PostgreSQL sums a month per rate run; the bill must be the one priced bucket by bucket. A month with the DST
+     * change, rate boundaries inside the repeated hour, weekend rates, a new tariff version on the 25-hour day, a meter
+     * held twice with a gap, another meter from before the month, and random energy with buckets missing.
+     */
+    @Test
+    void theBillPreviewEqualsTheBillPricedBucketByBucket() throws Exception {
+        String edges = "{\"id\":\"dst-edges\",\"name\":\"DST edges\",\"currency\":\"EUR\",\"version\":{"
+                + "\"validFrom\":\"2026-01-01\",\"standingChargePerDay\":0.37,\"taxRate\":0.19,\"rates\":["
+                + "{\"period\":\"weekend\",\"days\":\"weekend\",\"from\":\"00:00\",\"to\":\"00:00\",\"pricePerKwh\":0.2011},"
+                + "{\"period\":\"peak\",\"days\":\"weekday\",\"from\":\"02:30\",\"to\":\"18:30\",\"pricePerKwh\":0.3917},"
+                + "{\"period\":\"off-peak\",\"days\":\"weekday\",\"from\":\"18:30\",\"to\":\"02:30\",\"pricePerKwh\":0.2503}]}}";
+        HttpResponse<String> created = send("POST", "/api/v1/tariffs", ADMIN, edges);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        HttpResponse<String> version = send("POST", "/api/v1/tariffs/dst-edges/versions", ADMIN, "{\"validFrom\":\"2026-10-25\","
+                + "\"standingChargePerDay\":0.41,\"taxRate\":0.19,\"rates\":[{\"period\":\"day\",\"from\":\"07:00\",\"to\":\"22:00\","
+                + "\"pricePerKwh\":0.3333},{\"period\":\"night\",\"from\":\"22:00\",\"to\":\"07:00\",\"pricePerKwh\":0.1777}]}");
+        assertThat(version.statusCode()).as(version.body()).isEqualTo(201);
+        assertThat(send("POST", "/api/v1/customers", ADMIN,
+                "{\"id\":\"C-DST\",\"name\":\"Edges\",\"timezone\":\"Europe/Berlin\",\"tariffId\":\"dst-edges\",\"tariffFrom\":\"2026-01-01\"}")
+                .statusCode()).isEqualTo(201);
+        String[][] assignments = {{"MTR-D2", "C-DST", "2026-09-20T00:00:00Z"}, {"MTR-D1", "C-DST", "2026-10-02T10:15:00Z"},
+                {"MTR-D1", null, "2026-10-12T00:00:00Z"}, {"MTR-D1", "C-DST", "2026-10-20T13:45:00Z"}};
+        for (String[] assignment : assignments) {
+            HttpResponse<String> assigned = send("PUT", "/api/v1/meters/" + assignment[0] + "/assignment", ADMIN, "{\"customerId\":"
+                    + (assignment[1] == null ? "null" : "\"" + assignment[1] + "\"") + ",\"validFrom\":\"" + assignment[2] + "\"}");
+            assertThat(assigned.statusCode()).as(assigned.body()).isEqualTo(200);
+        }
+        SplittableRandom random = new SplittableRandom(25);
+        List<BillCalculator.Usage> usage = new ArrayList<>();
+        try (Connection connection = TestServices.shared().postgres().connect(DATABASE); PreparedStatement insert = connection.prepareStatement(
+                "INSERT INTO usage_15m (meter_id, channel, bucket_start, energy_mwh, reading_count) VALUES (?, 'import', ?, ?, 1)")) {
+            for (Instant bucket = Instant.parse("2026-09-28T00:00:00Z"); bucket.isBefore(Instant.parse("2026-11-02T00:00:00Z"));
+                 bucket = bucket.plus(Duration.ofMinutes(15))) {
+                for (String meter : new String[] {"MTR-D1", "MTR-D2"}) {
+                    if (random.nextInt(10) == 0) {
+                        continue; // no row for this bucket
+                    }
+                    long milliWattHours = random.nextLong(0, 900_000);
+                    usage.add(new BillCalculator.Usage(meter, bucket, milliWattHours));
+                    insert.setString(1, meter);
+                    insert.setTimestamp(2, Timestamp.from(bucket));
+                    insert.setLong(3, milliWattHours);
+                    insert.addBatch();
+                }
+            }
+            insert.executeBatch();
+        }
+        Tariff tariff = new Tariff("dst-edges", "DST edges", Currency.getInstance("EUR"),
+                List.of(
+                        new TariffVersion(LocalDate.parse("2026-01-01"), new BigDecimal("0.37"), new BigDecimal("0.19"),
+                                List.of(
+                                        new TimeOfUseRate("weekend", DayType.WEEKEND,
+                                                LocalTime.MIDNIGHT, LocalTime.MIDNIGHT, new BigDecimal("0.2011")),
+                                        new TimeOfUseRate("peak", DayType.WEEKDAY,
+                                                LocalTime.of(2, 30), LocalTime.of(18, 30), new BigDecimal("0.3917")),
+                                        new TimeOfUseRate("off-peak", DayType.WEEKDAY,
+                                                LocalTime.of(18, 30), LocalTime.of(2, 30), new BigDecimal("0.2503")))),
+                        new TariffVersion(LocalDate.parse("2026-10-25"), new BigDecimal("0.41"), new BigDecimal("0.19"),
+                                List.of(
+                                        new TimeOfUseRate("day", DayType.ALL,
+                                                LocalTime.of(7, 0), LocalTime.of(22, 0), new BigDecimal("0.3333")),
+                                        new TimeOfUseRate("night", DayType.ALL,
+                                                LocalTime.of(22, 0), LocalTime.of(7, 0), new BigDecimal("0.1777"))))));
+        List<BillCalculator.Assignment> spans = List.of(
+                new BillCalculator.Assignment("MTR-D2", Instant.parse("2026-09-20T00:00:00Z"), null),
+                new BillCalculator.Assignment("MTR-D1", Instant.parse("2026-10-02T10:15:00Z"), Instant.parse("2026-10-12T00:00:00Z")),
+                new BillCalculator.Assignment("MTR-D1", Instant.parse("2026-10-20T13:45:00Z"), null));
+        Bill expected = BillCalculator.price("C-DST", ZoneId.of("Europe/Berlin"),
+                YearMonth.of(2026, 10), List.of(new BillCalculator.TariffLink(
+                        LocalDate.parse("2026-01-01"), tariff)), spans, usage);
+
+        JsonNode bill = json(send("GET", "/api/v1/customers/C-DST/bill-preview?period=2026-10", READER, null));
+
+        assertThat(bill.get("lines")).hasSize(expected.lines().size());
+        for (int i = 0; i < expected.lines().size(); i++) {
+            Bill.Line line = expected.lines().get(i);
+            JsonNode actual = bill.get("lines").get(i);
+            assertThat(actual.get("period").asText() + " " + actual.get("validFrom").asText() + " " + actual.get("quantity").decimalValue()
+                    + " x " + actual.get("unitPrice").decimalValue() + " = " + actual.get("amount").decimalValue())
+                    .isEqualTo(line.period() + " " + line.validFrom() + " " + line.quantity() + " x " + line.unitPrice() + " = " + line.amount());
+        }
+        assertThat(bill.get("lines").get(0).get("quantity").decimalValue()).isPositive();
+        assertThat(bill.get("subtotal").decimalValue()).isEqualByComparingTo(expected.subtotal());
+        assertThat(bill.get("total").decimalValue()).isEqualByComparingTo(expected.total());
+        assertThat(bill.get("totalKwh").decimalValue()).isEqualByComparingTo(expected.totalKwh());
+        assertThat(bill.get("completeness").get("MTR-D1").decimalValue()).isEqualByComparingTo(expected.completeness().get("MTR-D1"));
+        assertThat(bill.get("completeness").get("MTR-D2").decimalValue()).isEqualByComparingTo(expected.completeness().get("MTR-D2"));
     }
 
     @Test

@@ -9,9 +9,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
+import java.time.LocalTime;
 import java.time.YearMonth;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Currency;
 import java.util.HashMap;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -28,6 +31,11 @@ import java.util.TreeSet;
  * Prices one customer's calendar month in the customer's time zone: every 15-minute bucket of usage at the
  * time-of-use rate of its local time (tariff version of its local date), a standing charge per local day, tax per
  * rate on the rounded lines. A pure function of its inputs; DST days simply have 92 or 100 buckets.
+ *
+ * <p>Usage comes summed per rate run ({@link #rateRuns}): the month cut where the local date or a rate boundary of
+ * any linked tariff changes, so every bucket of a run has the same tariff version and rate. PostgreSQL sums the
+ * buckets per run (93 rows for a meter's 31-day month on a day/night tariff instead of 2,976), and the bill is the same
+ * to the milli-Wh and the cent as pricing bucket by bucket.
  */
 public final class BillCalculator {
     private static final long SLOT_SECONDS = 900;
@@ -47,30 +55,126 @@ public final class BillCalculator {
     public record Usage(String meterId, Instant bucketStart, long milliWattHours) {
     }
 
+    /**
+     * Energy of one meter's buckets in the rate run that starts at {@code runStart}, only buckets of the period while
+     * the meter was the customer's; {@code buckets} of them had a row.
+     */
+    public record UsageSum(String meterId, Instant runStart, long milliWattHours, long buckets) {
+    }
+
+    /**
+     * Where the period's rate runs start, in order: the first at the period's start, then every 15-minute bucket whose
+     * local date, or whose place among the time-of-day boundaries of every rate of every linked tariff, differs from
+     * the bucket before it. Walked bucket by bucket with Java's zone rules, so the DST days' repeated and missing local
+     * hours are cut exactly as the bucket-by-bucket pricing sees them.
+     */
+    public static List<Instant> rateRuns(ZoneId zone, YearMonth period, List<TariffLink> links) {
+        return rateRuns(zone, period, rateBoundaries(links));
+    }
+
+    /** Every local time of day at which a rate of a linked tariff starts or ends, and midnight. */
+    public static SortedSet<LocalTime> rateBoundaries(List<TariffLink> links) {
+        TreeSet<LocalTime> boundaries = new TreeSet<>();
+        boundaries.add(LocalTime.MIDNIGHT);
+        for (TariffLink link : links) {
+            for (TariffVersion version : link.tariff().versions()) {
+                for (TimeOfUseRate rate : version.rates()) {
+                    boundaries.add(rate.from());
+                    boundaries.add(rate.to());
+                }
+            }
+        }
+        return Collections.unmodifiableSortedSet(boundaries);
+    }
+
+    /** {@link #rateRuns(ZoneId, YearMonth, List)} from the boundaries: the same for every customer with them. */
+    public static List<Instant> rateRuns(ZoneId zone, YearMonth period, SortedSet<LocalTime> rateBoundaries) {
+        TreeSet<LocalTime> boundaries = new TreeSet<>(rateBoundaries);
+        Instant start = period.atDay(1).atStartOfDay(zone).toInstant();
+        Instant end = period.plusMonths(1).atDay(1).atStartOfDay(zone).toInstant();
+        List<Instant> runs = new ArrayList<>();
+        LocalDate lastDate = null;
+        LocalTime lastBoundary = null;
+        for (Instant bucket = start; bucket.isBefore(end); bucket = bucket.plusSeconds(SLOT_SECONDS)) {
+            LocalDateTime local = LocalDateTime.ofInstant(bucket, zone);
+            LocalTime boundary = boundaries.floor(local.toLocalTime());
+            if (!local.toLocalDate().equals(lastDate) || !boundary.equals(lastBoundary)) {
+                runs.add(bucket);
+                lastDate = local.toLocalDate();
+                lastBoundary = boundary;
+            }
+        }
+        return List.copyOf(runs);
+    }
+
     private record EnergyKey(String tariffId, LocalDate validFrom, String period, BigDecimal price) {
     }
 
     private record VersionKey(String tariffId, LocalDate validFrom) {
     }
 
+    /**
+     * The spans within [from, to) during which the customer held each meter, clipped to the period, overlapping or
+     * touching spans of a meter merged: disjoint, every end set. Summing usage over them counts each bucket once.
+     */
+    public static List<Assignment> heldWithin(List<Assignment> assignments, Instant from, Instant to) {
+        Map<String, List<Assignment>> byMeter = new TreeMap<>();
+        for (Assignment span : assignments) {
+            Instant start = span.from().isAfter(from) ? span.from() : from;
+            Instant end = span.to() == null || span.to().isAfter(to) ? to : span.to();
+            if (start.isBefore(end)) {
+                byMeter.computeIfAbsent(span.meterId(), meter -> new ArrayList<>()).add(new Assignment(span.meterId(), start, end));
+            }
+        }
+        List<Assignment> held = new ArrayList<>();
+        for (List<Assignment> spans : byMeter.values()) {
+            spans.sort(Comparator.comparing(Assignment::from));
+            Assignment current = spans.get(0);
+            for (Assignment next : spans.subList(1, spans.size())) {
+                if (next.from().isAfter(current.to())) {
+                    held.add(current);
+                    current = next;
+                } else if (next.to().isAfter(current.to())) {
+                    current = new Assignment(current.meterId(), current.from(), next.to());
+                }
+            }
+            held.add(current);
+        }
+        return held;
+    }
+
+    /** The bill from single buckets: each its own run, kept when it lies in the period and its meter was the customer's. */
     public static Bill price(String customerId, ZoneId zone, YearMonth period, List<TariffLink> links, List<Assignment> assignments,
                              List<Usage> usage) {
         Instant start = period.atDay(1).atStartOfDay(zone).toInstant();
         Instant end = period.plusMonths(1).atDay(1).atStartOfDay(zone).toInstant();
+        List<UsageSum> sums = new ArrayList<>();
+        for (Usage row : usage) {
+            if (!row.bucketStart().isBefore(start) && row.bucketStart().isBefore(end) && assigned(assignments, row)) {
+                sums.add(new UsageSum(row.meterId(), row.bucketStart(), row.milliWattHours(), 1));
+            }
+        }
+        return priceSums(customerId, zone, period, links, assignments, sums);
+    }
+
+    /**
+     * The bill from usage summed per rate run ({@link #rateRuns} of the same links), already limited to the spans
+     * the meters were the customer's within the period ({@link #heldWithin}).
+     */
+    public static Bill priceSums(String customerId, ZoneId zone, YearMonth period, List<TariffLink> links, List<Assignment> assignments,
+                                 List<UsageSum> usage) {
+        Instant start = period.atDay(1).atStartOfDay(zone).toInstant();
+        Instant end = period.plusMonths(1).atDay(1).atStartOfDay(zone).toInstant();
         Currency currency = currency(links);
 
-        // Summed in a hash map and sorted once: a month is about 3,000 buckets per meter, and a bill run prices them all.
         Map<EnergyKey, long[]> energyByRate = new HashMap<>();
         Map<VersionKey, BigDecimal> taxRates = new LinkedHashMap<>();
         Map<LocalDate, Optional<Priced>> versionsByDay = new HashMap<>();
         Map<String, Long> covered = new LinkedHashMap<>();
         long totalMilliWattHours = 0;
-        for (Usage row : usage) {
-            if (row.bucketStart().isBefore(start) || !row.bucketStart().isBefore(end) || !assigned(assignments, row)) {
-                continue;
-            }
-            covered.merge(row.meterId(), 1L, Long::sum);
-            LocalDateTime local = LocalDateTime.ofInstant(row.bucketStart(), zone);
+        for (UsageSum row : usage) {
+            covered.merge(row.meterId(), row.buckets(), Long::sum);
+            LocalDateTime local = LocalDateTime.ofInstant(row.runStart(), zone);
             Optional<Priced> priced = versionsByDay.computeIfAbsent(local.toLocalDate(), day -> versionOn(links, day));
             if (priced.isEmpty()) {
                 continue; // before the customer's first tariff: nothing to price
@@ -156,7 +260,7 @@ public final class BillCalculator {
         return current.tariff().versionOn(date).map(version -> new Priced(tariffId, version));
     }
 
-    private static boolean assigned(List<Assignment> assignments, Usage row) {
+    static boolean assigned(List<Assignment> assignments, Usage row) {
         for (Assignment assignment : assignments) {
             if (assignment.meterId().equals(row.meterId()) && !row.bucketStart().isBefore(assignment.from())
                     && (assignment.to() == null || row.bucketStart().isBefore(assignment.to()))) {

@@ -1,5 +1,7 @@
 package io.wattflow.api.customer;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.wattflow.api.billing.Bill;
 import io.wattflow.api.billing.BillCalculator;
 import io.wattflow.api.problem.ApiProblem;
@@ -9,11 +11,13 @@ import io.wattflow.api.tariff.TariffRepository;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.LocalTime;
 import java.time.YearMonth;
 import java.time.ZoneId;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.SortedSet;
 
 /** Customers, their meters and the live pricing of a period: validation here, SQL in the repositories. */
 public final class CustomerService {
@@ -21,6 +25,15 @@ public final class CustomerService {
 
     private final CustomerRepository customers;
     private final TariffRepository tariffs;
+    /**
+     * The rate runs of a month, the same for every customer in one time zone whose tariffs change rates at the same
+     * times of day: a billing run computes them once instead of once per customer. Bounded; a month's are a few
+     * kilobytes.
+     */
+    private final Cache<RunsKey, List<Instant>> rateRuns = Caffeine.newBuilder().maximumSize(1_000).build();
+
+    private record RunsKey(ZoneId zone, YearMonth month, SortedSet<LocalTime> boundaries) {
+    }
 
     public CustomerService(CustomerRepository customers, TariffRepository tariffs) {
         this.customers = customers;
@@ -121,11 +134,13 @@ public final class CustomerService {
             links.add(new BillCalculator.TariffLink(link.validFrom(), tariff));
         }
         List<BillCalculator.Assignment> assignments = customers.assignments(customerId);
-        List<String> meters = assignments.stream().map(BillCalculator.Assignment::meterId).distinct().toList();
         Instant from = month.atDay(1).atStartOfDay(zone).toInstant();
         Instant to = month.plusMonths(1).atDay(1).atStartOfDay(zone).toInstant();
-        List<BillCalculator.Usage> usage = meters.isEmpty() ? List.of() : customers.usage(meters, from, to);
-        return BillCalculator.price(customerId, zone, month, links, assignments, usage);
+        List<BillCalculator.Assignment> held = BillCalculator.heldWithin(assignments, from, to);
+        List<BillCalculator.UsageSum> usage = held.isEmpty() ? List.of()
+                : customers.usageSums(held, rateRuns.get(new RunsKey(zone, month, BillCalculator.rateBoundaries(links)),
+                        key -> BillCalculator.rateRuns(key.zone(), key.month(), key.boundaries())));
+        return BillCalculator.priceSums(customerId, zone, month, links, assignments, usage);
     }
 
     /** Every span during which the customer held a meter; "not found" for an unknown customer. */

@@ -135,4 +135,95 @@ class BillCalculatorTest {
             bill.lines().forEach(line -> assertThat(line.amount().scale()).isEqualTo(2));
         }
     }
+    @Test
+    void aMonthIsCutIntoRunsOfOneLocalDateAndOneRateWindow() {
+        List<Instant> runs = BillCalculator.rateRuns(BERLIN, YearMonth.of(2026, 11),
+                List.of(new BillCalculator.TariffLink(LocalDate.parse("2020-01-01"), STANDARD)));
+
+        assertThat(runs).hasSize(30 * 3); // 00:00-07:00, 07:00-22:00, 22:00-24:00 of each day
+        assertThat(runs.subList(0, 4)).containsExactly(Instant.parse("2026-10-31T23:00:00Z"), Instant.parse("2026-11-01T06:00:00Z"),
+                Instant.parse("2026-11-01T21:00:00Z"), Instant.parse("2026-11-01T23:00:00Z"));
+    }
+
+    @Test
+    void theSpansAMeterWasHeldAreClippedToThePeriodAndMergedWhereTheyTouch() {
+        Instant from = Instant.parse("2026-10-31T23:00:00Z");
+        Instant to = Instant.parse("2026-11-30T23:00:00Z");
+        List<BillCalculator.Assignment> spans = List.of(
+                new BillCalculator.Assignment("MTR-2", Instant.parse("2026-11-15T00:00:00Z"), null),
+                new BillCalculator.Assignment("MTR-1", Instant.parse("2026-11-10T00:00:00Z"), Instant.parse("2026-11-12T00:00:00Z")),
+                new BillCalculator.Assignment("MTR-1", Instant.parse("2026-10-01T00:00:00Z"), Instant.parse("2026-11-10T00:00:00Z")),
+                new BillCalculator.Assignment("MTR-1", Instant.parse("2026-11-20T00:00:00Z"), Instant.parse("2026-11-21T00:00:00Z")),
+                new BillCalculator.Assignment("MTR-3", Instant.parse("2026-09-01T00:00:00Z"), Instant.parse("2026-10-31T23:00:00Z")));
+
+        assertThat(BillCalculator.heldWithin(spans, from, to)).containsExactly(
+                new BillCalculator.Assignment("MTR-1", from, Instant.parse("2026-11-12T00:00:00Z")),
+                new BillCalculator.Assignment("MTR-1", Instant.parse("2026-11-20T00:00:00Z"), Instant.parse("2026-11-21T00:00:00Z")),
+                new BillCalculator.Assignment("MTR-2", Instant.parse("2026-11-15T00:00:00Z"), to));
+    }
+
+    /**
+     * Pricing sums per rate run gives the very bill of pricing bucket by bucket: random tariffs whose boundaries fall
+     * into the repeated and the missing hour of the DST days, weekend rates, a new version mid-month, a meter held
+     * twice with a gap, and buckets outside the period and outside the spans.
+     */
+    @Test
+    void billsFromRunSumsEqualBillsFromBuckets() {
+        SplittableRandom random = new SplittableRandom(11);
+        List<LocalTime> times = List.of(LocalTime.of(0, 0), LocalTime.of(2, 15), LocalTime.of(2, 30), LocalTime.of(6, 45),
+                LocalTime.of(7, 0), LocalTime.of(12, 0), LocalTime.of(18, 30), LocalTime.of(22, 0));
+        for (YearMonth month : List.of(YearMonth.of(2026, 3), YearMonth.of(2026, 10), YearMonth.of(2026, 11))) {
+            for (int i = 0; i < 40; i++) {
+                LocalTime peakFrom = times.get(random.nextInt(times.size()));
+                LocalTime peakTo = times.get(random.nextInt(times.size()));
+                TariffVersion first = new TariffVersion(LocalDate.parse("2020-01-01"), new BigDecimal("0.40"), new BigDecimal("0.19"), List.of(
+                        new TimeOfUseRate("weekend", DayType.WEEKEND, LocalTime.MIDNIGHT, LocalTime.MIDNIGHT, new BigDecimal("0.2011")),
+                        new TimeOfUseRate("peak", DayType.WEEKDAY, peakFrom, peakTo, new BigDecimal("0.3917")),
+                        new TimeOfUseRate("off-peak", DayType.ALL, LocalTime.MIDNIGHT, LocalTime.MIDNIGHT, new BigDecimal("0.2503"))));
+                TariffVersion second = dayNight(month.atDay(1 + random.nextInt(27)).toString(), "0.3333", "0.1777");
+                Tariff tariff = new Tariff("t", "Random", Currency.getInstance("EUR"), List.of(first, second));
+                List<BillCalculator.TariffLink> links = List.of(new BillCalculator.TariffLink(LocalDate.parse("2020-01-01"), tariff));
+                Instant monthStart = month.atDay(1).atStartOfDay(BERLIN).toInstant();
+                List<BillCalculator.Assignment> spans = List.of(
+                        new BillCalculator.Assignment("MTR-1", monthStart.plusSeconds(900L * random.nextInt(500)),
+                                monthStart.plusSeconds(900L * (600 + random.nextInt(500)))),
+                        new BillCalculator.Assignment("MTR-1", monthStart.plusSeconds(900L * (1_200 + random.nextInt(500))), null),
+                        new BillCalculator.Assignment("MTR-2", monthStart.minus(Duration.ofDays(3)), null));
+                List<BillCalculator.Usage> usage = new ArrayList<>();
+                for (int slot = -200; slot < 3_100; slot++) {
+                    for (String meter : List.of("MTR-1", "MTR-2", "MTR-3")) {
+                        if (random.nextInt(10) > 0) { // some buckets have no row
+                            usage.add(new BillCalculator.Usage(meter, monthStart.plusSeconds(900L * slot), random.nextLong(0, 400_000)));
+                        }
+                    }
+                }
+
+                Bill byBucket = BillCalculator.price("C-1", BERLIN, month, links, spans, usage);
+                Bill byRun = BillCalculator.priceSums("C-1", BERLIN, month, links, spans,
+                        sumByRun(usage, BillCalculator.rateRuns(BERLIN, month, links), month.plusMonths(1).atDay(1).atStartOfDay(BERLIN)
+                                .toInstant(), spans));
+
+                assertThat(byRun).isEqualTo(byBucket);
+            }
+        }
+    }
+
+    /** What the API's query does in PostgreSQL: each bucket of the period held by the customer added to its run. */
+    private static List<BillCalculator.UsageSum> sumByRun(List<BillCalculator.Usage> usage, List<Instant> runStarts, Instant end,
+                                                          List<BillCalculator.Assignment> spans) {
+        java.util.TreeSet<Instant> runs = new java.util.TreeSet<>(runStarts);
+        java.util.Map<String, java.util.Map<Instant, long[]>> sums = new java.util.TreeMap<>();
+        for (BillCalculator.Usage row : usage) {
+            Instant run = runs.floor(row.bucketStart());
+            if (run == null || !row.bucketStart().isBefore(end) || !BillCalculator.assigned(spans, row)) {
+                continue;
+            }
+            long[] sum = sums.computeIfAbsent(row.meterId(), meter -> new java.util.TreeMap<>()).computeIfAbsent(run, r -> new long[2]);
+            sum[0] += row.milliWattHours();
+            sum[1]++;
+        }
+        List<BillCalculator.UsageSum> result = new ArrayList<>();
+        sums.forEach((meter, byRun) -> byRun.forEach((run, sum) -> result.add(new BillCalculator.UsageSum(meter, run, sum[0], sum[1]))));
+        return result;
+    }
 }
