@@ -151,9 +151,11 @@ final class PipelineFigures {
      *                              that share to the moment it has read all: how fast the job processes once warm
      * @param taskManagerCpuMicrosPerReading CPU time of the TaskManager processes over that warm part, per reading
      * @param stackCpuMicrosPerReading       the same for every process of the stack together
+     * @param taskManagerCompilerShare       of the TaskManagers' CPU over the warm part, the share of their JIT
+     *                                       compiler threads: how warm "warm" was
      */
     record Drain(double readingsPerSecond, double warmReadingsPerSecond, double taskManagerCpuMicrosPerReading,
-                 double stackCpuMicrosPerReading) {
+                 double stackCpuMicrosPerReading, double taskManagerCompilerShare) {
     }
 
     /**
@@ -186,7 +188,9 @@ final class PipelineFigures {
             ProcessCpu.Sample stackBefore = ProcessCpu.sample(stackProcesses());
             FlinkJobs.await(() -> flink.keyedRecordsRead(jobId) >= backlog.readings(), DRAIN_TIMEOUT, "job " + name + " to read the backlog");
             long warmEnded = System.nanoTime();
-            long taskManagerNanos = ProcessCpu.sample(flink.taskManagerProcesses()).nanosSince(taskManagersBefore);
+            ProcessCpu.Sample taskManagersAfter = ProcessCpu.sample(flink.taskManagerProcesses());
+            long taskManagerNanos = taskManagersAfter.nanosSince(taskManagersBefore);
+            long compilerNanos = taskManagersAfter.compilerNanosSince(taskManagersBefore);
             long stackNanos = ProcessCpu.sample(stackProcesses()).nanosSince(stackBefore);
             awaitCommitted(name, backlog.topic(), DRAIN_TIMEOUT);
             double seconds = (System.nanoTime() - started) / 1e9;
@@ -198,7 +202,7 @@ final class PipelineFigures {
             }
             long counted = backlog.readings() - warmRead;
             return new Drain(backlog.readings() / seconds, counted / ((warmEnded - warmStarted) / 1e9),
-                    taskManagerNanos / 1e3 / counted, stackNanos / 1e3 / counted);
+                    taskManagerNanos / 1e3 / counted, stackNanos / 1e3 / counted, (double) compilerNanos / Math.max(1, taskManagerNanos));
         } finally {
             flink.cancel(jobId);
         }

@@ -21,16 +21,28 @@ final class ProcessCpu {
     private ProcessCpu() {
     }
 
-    /** CPU ticks (user and system) of every process in the trees at one moment, by PID. */
-    record Sample(Map<Long, Long> ticksByPid) {
+    /**
+     * CPU ticks (user and system) of every process in the trees at one moment, by PID, and of their JIT compiler
+     * threads: a TaskManager started for one job compiles Flink's, Kafka's and our hot paths for a minute and more.
+     */
+    record Sample(Map<Long, Long> ticksByPid, Map<Long, Long> compilerTicksByPid) {
         /**
          * CPU nanoseconds spent since {@code earlier} by the processes of this sample: a process born in between
          * counts whole; one that ended in between is lost (its last seconds are not in /proc any more).
          */
         long nanosSince(Sample earlier) {
+            return delta(ticksByPid, earlier.ticksByPid);
+        }
+
+        /** Of {@link #nanosSince}, what the JVMs' JIT compiler threads spent. */
+        long compilerNanosSince(Sample earlier) {
+            return delta(compilerTicksByPid, earlier.compilerTicksByPid);
+        }
+
+        private static long delta(Map<Long, Long> later, Map<Long, Long> earlier) {
             long ticks = 0;
-            for (Map.Entry<Long, Long> process : ticksByPid.entrySet()) {
-                ticks += Math.max(0, process.getValue() - earlier.ticksByPid.getOrDefault(process.getKey(), 0L));
+            for (Map.Entry<Long, Long> process : later.entrySet()) {
+                ticks += Math.max(0, process.getValue() - earlier.getOrDefault(process.getKey(), 0L));
             }
             return ticks * NANOS_PER_TICK;
         }
@@ -38,11 +50,35 @@ final class ProcessCpu {
 
     static Sample sample(Collection<ProcessHandle> roots) {
         Map<Long, Long> ticks = new HashMap<>();
+        Map<Long, Long> compilerTicks = new HashMap<>();
         for (ProcessHandle root : roots) {
-            Stream.concat(Stream.of(root), root.descendants()).forEach(process ->
-                    ticks(process.pid()).ifPresent(value -> ticks.put(process.pid(), value)));
+            Stream.concat(Stream.of(root), root.descendants()).forEach(process -> {
+                ticks(process.pid()).ifPresent(value -> ticks.put(process.pid(), value));
+                compilerTicks.put(process.pid(), compilerTicks(process.pid()));
+            });
         }
-        return new Sample(Map.copyOf(ticks));
+        return new Sample(Map.copyOf(ticks), Map.copyOf(compilerTicks));
+    }
+
+    /** utime + stime of the process's threads named like HotSpot's compiler threads ("C2 CompilerThre", "C1 ..."). */
+    static long compilerTicks(long pid) {
+        long ticks = 0;
+        try (Stream<Path> threads = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path thread : (Iterable<Path>) threads::iterator) {
+                try {
+                    String stat = Files.readString(thread.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                    if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
+                        ticks += ticksOfStatLine(stat);
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended between listing and reading
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return ticks;
     }
 
     /** utime + stime of the process, or empty when it has ended. */

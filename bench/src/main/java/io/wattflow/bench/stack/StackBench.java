@@ -185,6 +185,7 @@ public final class StackBench {
                 new Variant(FlinkJobs.METERING_JOB, 1, null, "drain_p1_readings_per_s", "real job, parallelism 1"));
         Map<String, List<Double>> samples = new LinkedHashMap<>();
         Map<String, String> failures = new HashMap<>();
+        List<Double> compilerShares = new ArrayList<>();
         for (int run = 1; run <= settings.runs(); run++) {
             for (Variant variant : variants) {
                 if (failures.containsKey(variant.warmKey())) {
@@ -193,14 +194,15 @@ public final class StackBench {
                 progress.say("drain run %d/%d, %s (%s) ...", run, settings.runs(), variant.label(), variant.mainClass());
                 try {
                     PipelineFigures.Drain drain = pipeline.drain(backlog, variant.mainClass(), variant.parallelism(), run);
-                    progress.say("  %,.0f readings/s cold, %,.0f warm; TaskManagers %.1f us CPU per reading, the whole stack %.1f us",
-                            drain.readingsPerSecond(), drain.warmReadingsPerSecond(), drain.taskManagerCpuMicrosPerReading(),
-                            drain.stackCpuMicrosPerReading());
+                    progress.say("  %,.0f readings/s cold, %,.0f warm; TaskManagers %.1f us CPU per reading (JIT compilers %.0f%% of it), "
+                                    + "the whole stack %.1f us", drain.readingsPerSecond(), drain.warmReadingsPerSecond(),
+                            drain.taskManagerCpuMicrosPerReading(), 100 * drain.taskManagerCompilerShare(), drain.stackCpuMicrosPerReading());
                     if (variant.coldKey() != null) {
                         samples.computeIfAbsent(variant.coldKey(), key -> new ArrayList<>()).add(drain.readingsPerSecond());
                     }
                     samples.computeIfAbsent(variant.warmKey(), key -> new ArrayList<>()).add(drain.warmReadingsPerSecond());
                     if (variant.warmKey().equals("pipeline_warm_readings_per_s")) {
+                        compilerShares.add(drain.taskManagerCompilerShare());
                         samples.computeIfAbsent("pipeline_cpu_us_per_reading", key -> new ArrayList<>()).add(drain.taskManagerCpuMicrosPerReading());
                         samples.computeIfAbsent("stack_cpu_us_per_reading", key -> new ArrayList<>()).add(drain.stackCpuMicrosPerReading());
                     }
@@ -224,6 +226,10 @@ public final class StackBench {
                 report.put(key, Figure.of(values));
             }
         });
+        if (!compilerShares.isEmpty()) {
+            report.note(String.format("pipeline drain: the TaskManagers' JIT compiler threads took %.0f%% of their CPU over the warm part "
+                    + "(median of the runs; each job starts on fresh TaskManagers)", 100 * Figure.of(compilerShares).median()));
+        }
         ratio("pipeline_ratio", report.figure("pipeline_readings_per_s"), ceiling);
         ratio("pipeline_ratio_to_framework", report.figure("pipeline_warm_readings_per_s"), report.figure("framework_readings_per_s"));
     }

@@ -16,10 +16,11 @@ class ProcessCpuTest {
 
     @Test
     void cpuSinceAnEarlierSampleCountsNewProcessesWholeAndIgnoresEndedOnes() {
-        ProcessCpu.Sample earlier = new ProcessCpu.Sample(Map.of(1L, 100L, 2L, 50L, 3L, 10L));
-        ProcessCpu.Sample later = new ProcessCpu.Sample(Map.of(1L, 130L, 2L, 50L, 4L, 5L));
+        ProcessCpu.Sample earlier = new ProcessCpu.Sample(Map.of(1L, 100L, 2L, 50L, 3L, 10L), Map.of(1L, 40L));
+        ProcessCpu.Sample later = new ProcessCpu.Sample(Map.of(1L, 130L, 2L, 50L, 4L, 5L), Map.of(1L, 52L, 4L, 1L));
 
         assertThat(later.nanosSince(earlier)).isEqualTo((30 + 0 + 5) * ProcessCpu.NANOS_PER_TICK);
+        assertThat(later.compilerNanosSince(earlier)).isEqualTo((12 + 1) * ProcessCpu.NANOS_PER_TICK);
     }
 
     @Test
@@ -28,5 +29,7 @@ class ProcessCpuTest {
 
         assertThat(sample.ticksByPid()).containsKey(ProcessHandle.current().pid());
         assertThat(sample.ticksByPid().get(ProcessHandle.current().pid())).isPositive();
+        assertThat(sample.compilerTicksByPid().get(ProcessHandle.current().pid())).isNotNegative()
+                .isLessThanOrEqualTo(sample.ticksByPid().get(ProcessHandle.current().pid()));
     }
 }
