@@ -231,6 +231,7 @@ public final class MeterUsageOperator extends AbstractStreamOperator<UsageBucket
         state.lastSweepDay.update(day);
         meter.sweptDay = day;
         sweep.sweepByClock(clock);
+        meter.rebuildFilter(); // without the swept ids, so the filter does not fill with ids state no longer has
     }
 
     /** The watermark has passed a meter's expiry timer: no reading ending before it will be accepted. */

@@ -468,6 +468,34 @@ class MeterUsageTest {
         harness.open();
     }
 
+    /**
+     * The reading-id filter spares the lookup of new ids only: an id accepted before is still found when the filter
+     * was grown past its first size, after a restore (built from state), and after the daily sweep (built again).
+     * Each probe reuses an accepted id for an interval no reading covered, so only the id tells it apart.
+     */
+    @Test
+    void acceptedReadingIdsAreFoundWhateverTheReadingIdFilterHolds() throws Exception {
+        int readings = ReadingIdFilter.MIN_CAPACITY + 10; // built again when full, until 2026-11-28T19:30
+        for (int i = 0; i < readings; i++) {
+            String start = Instant.parse("2026-11-27T00:00:00Z").plusSeconds(300L * i).toString();
+            String end = Instant.parse(start).plusSeconds(300).toString();
+            process(reading("r-" + i, start, end, 10, end));
+        }
+        process(reading("r-0", "2026-11-28T20:00:00Z", "2026-11-28T20:05:00Z", 10, "2026-11-28T21:00:00Z"));
+        assertThat(rejectedReasons()).containsExactly("conflicting_duplicate");
+        assertThat(harness.extractOutputValues()).as("one bucket total per reading accepted").hasSize(readings);
+
+        restartFromACheckpoint();
+        process(reading("r-1", "2026-11-28T20:05:00Z", "2026-11-28T20:10:00Z", 10, "2026-11-28T21:00:00Z"));
+        // the next day of the clock: swept (nothing is beyond the horizon yet) and the filter built again
+        process(reading("r-2", "2026-11-28T20:10:00Z", "2026-11-28T20:15:00Z", 10, "2026-11-29T01:00:00Z"));
+        process(reading("r-" + (readings - 1), "2026-11-28T20:15:00Z", "2026-11-28T20:20:00Z", 10, "2026-11-29T01:00:00Z"));
+
+        assertThat(rejectedReasons()).containsExactly("conflicting_duplicate", "conflicting_duplicate", "conflicting_duplicate");
+        assertThat(harness.extractOutputValues()).as("no probe changed a bucket").isEmpty();
+        assertThat(mapKeys(MeterState.ACCEPTED_READINGS)).hasSize(readings);
+    }
+
     @Test
     void aResyncingOperatorRestoredFromACheckpointEmitsEveryBucketOfItsStateOnceAndThenGoesOn() throws Exception {
         process(reading("r-1", "2026-11-28T10:00:00Z", "2026-11-28T10:20:00Z", 1_001, "2026-11-28T10:31:00Z"));
