@@ -54,17 +54,7 @@ public class MeterUsageBenchmarks {
 
     @Setup(Level.Iteration)
     public void openStateWithOneDayPerMeter() throws Exception {
-        UsageRules rules = UsageRules.of(Duration.ofDays(7), Duration.ofDays(1), 10_000, Map.of());
-        // One slot's share of a TaskManager's managed memory, and the RocksDB options of flink-conf/config.yaml:
-        // without managed memory the harness gives RocksDB a write buffer of a few hundred kilobytes.
-        MockEnvironment oneSlot = new MockEnvironmentBuilder().setManagedMemorySize(SLOT_MANAGED_MEMORY_BYTES).build();
-        harness = new KeyedOneInputStreamOperatorTestHarness<>(new MeterUsageOperator(rules, MeteringJob.MAX_BUFFERED_STATE_ENTRIES),
-                reading -> reading.meterId, Types.STRING, oneSlot);
-        harness.setStateBackend(new EmbeddedRocksDBStateBackend().configure(Configuration.fromMap(Map.of(
-                "state.backend.rocksdb.use-bloom-filter", "true",
-                "state.backend.rocksdb.compression.per.level", "NO_COMPRESSION;NO_COMPRESSION;LZ4_COMPRESSION")),
-                getClass().getClassLoader()));
-        harness.open();
+        harness = openOnRocksDb();
         resends = new MeterReading[METERS];
         for (int slot = 0; slot < 96; slot++) {
             for (int meter = 0; meter < METERS; meter++) {
@@ -76,6 +66,24 @@ public class MeterUsageBenchmarks {
             harness.prepareSnapshotPreBarrier(slot);
         }
         sent = 96L * METERS;
+    }
+
+    /**
+     * MeterUsageOperator as on the cluster, opened: one slot's share of a TaskManager's managed memory and the RocksDB
+     * options of flink-conf/config.yaml (without managed memory the harness gives RocksDB a write buffer of a few
+     * hundred kilobytes).
+     */
+    static KeyedOneInputStreamOperatorTestHarness<String, MeterReading, UsageBucket> openOnRocksDb() throws Exception {
+        UsageRules rules = UsageRules.of(Duration.ofDays(7), Duration.ofDays(1), 10_000, Map.of());
+        MockEnvironment oneSlot = new MockEnvironmentBuilder().setManagedMemorySize(SLOT_MANAGED_MEMORY_BYTES).build();
+        var harness = new KeyedOneInputStreamOperatorTestHarness<>(new MeterUsageOperator(rules, MeteringJob.MAX_BUFFERED_STATE_ENTRIES),
+                (MeterReading reading) -> reading.meterId, Types.STRING, oneSlot);
+        harness.setStateBackend(new EmbeddedRocksDBStateBackend().configure(Configuration.fromMap(Map.of(
+                "state.backend.rocksdb.use-bloom-filter", "true",
+                "state.backend.rocksdb.compression.per.level", "NO_COMPRESSION;NO_COMPRESSION;LZ4_COMPRESSION")),
+                MeterUsageBenchmarks.class.getClassLoader()));
+        harness.open();
+        return harness;
     }
 
     @TearDown(Level.Iteration)

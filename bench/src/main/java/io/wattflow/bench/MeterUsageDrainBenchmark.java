@@ -1,19 +1,10 @@
 package io.wattflow.bench;
 
-import io.wattflow.pipeline.MeteringJob;
 import io.wattflow.pipeline.reading.MeterReading;
-import io.wattflow.pipeline.usage.MeterUsageOperator;
 import io.wattflow.pipeline.usage.UsageBucket;
-import io.wattflow.pipeline.usage.UsageRules;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.runtime.operators.testutils.MockEnvironment;
-import org.apache.flink.runtime.operators.testutils.MockEnvironmentBuilder;
-import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -43,7 +34,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class MeterUsageDrainBenchmark {
     private static final int METERS = 5_000;
-    private static final long SLOT_MANAGED_MEMORY_BYTES = 160L << 20;
     private static final long BARRIER_EVERY = 200_000;
     private static final long FIVE_MINUTES = Duration.ofMinutes(5).toMillis();
     private static final long FIRST_START = Instant.parse("2026-11-27T00:00:00Z").toEpochMilli();
@@ -60,15 +50,7 @@ public class MeterUsageDrainBenchmark {
 
     @Setup(Level.Iteration)
     public void openEmptyState() throws Exception {
-        UsageRules rules = UsageRules.of(Duration.ofDays(7), Duration.ofDays(1), 10_000, Map.of());
-        MockEnvironment oneSlot = new MockEnvironmentBuilder().setManagedMemorySize(SLOT_MANAGED_MEMORY_BYTES).build();
-        harness = new KeyedOneInputStreamOperatorTestHarness<>(new MeterUsageOperator(rules, MeteringJob.MAX_BUFFERED_STATE_ENTRIES),
-                reading -> reading.meterId, Types.STRING, oneSlot);
-        harness.setStateBackend(new EmbeddedRocksDBStateBackend().configure(Configuration.fromMap(Map.of(
-                "state.backend.rocksdb.use-bloom-filter", "true",
-                "state.backend.rocksdb.compression.per.level", "NO_COMPRESSION;NO_COMPRESSION;LZ4_COMPRESSION")),
-                getClass().getClassLoader()));
-        harness.open();
+        harness = MeterUsageBenchmarks.openOnRocksDb();
         sent = 0;
     }
 

@@ -50,10 +50,8 @@ final class ReadingIdFilter {
 
     void add(String readingId) {
         long hash = hash(readingId);
-        int h1 = (int) hash;
-        int h2 = (int) (hash >>> 32);
         for (int i = 0; i < HASHES; i++) {
-            int bit = Math.floorMod(h1 + i * h2, bitCount);
+            int bit = bit(hash, i);
             words[bit >>> 6] |= 1L << bit;
         }
         added++;
@@ -62,15 +60,18 @@ final class ReadingIdFilter {
     /** False only when the id was never added. */
     boolean mightContain(String readingId) {
         long hash = hash(readingId);
-        int h1 = (int) hash;
-        int h2 = (int) (hash >>> 32);
         for (int i = 0; i < HASHES; i++) {
-            int bit = Math.floorMod(h1 + i * h2, bitCount);
+            int bit = bit(hash, i);
             if ((words[bit >>> 6] & (1L << bit)) == 0) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** The i-th of the id's bits, from the two halves of its hash (Kirsch and Mitzenmacher's double hashing). */
+    private int bit(long hash, int i) {
+        return Math.floorMod((int) hash + i * (int) (hash >>> 32), bitCount);
     }
 
     /** More ids than it was sized for: its false positives climb, so it should be built again. */
