@@ -207,7 +207,7 @@ public final class StackBench {
                         samples.computeIfAbsent("stack_cpu_us_per_reading", key -> new ArrayList<>()).add(drain.stackCpuMicrosPerReading());
                     }
                 } catch (RuntimeException e) {
-                    String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+                    String reason = firstLine(e);
                     progress.say("FAILED drain (%s): %s", variant.label(), reason);
                     failures.put(variant.warmKey(), reason);
                     if (variant.coldKey() != null) {
@@ -296,7 +296,7 @@ public final class StackBench {
                 caughtUp.add(recovery.caughtUpSeconds());
             } catch (Exception e) {
                 // One run that a slow phase of the machine voids does not void the others: they are kept, and it is named.
-                String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+                String reason = firstLine(e);
                 progress.say("FAILED recovery run %d: %s", run, reason);
                 failedRuns.add("run " + run + ": " + reason);
             }
@@ -414,8 +414,13 @@ public final class StackBench {
                 figure.max() / reference.median(), figure.runs(), null));
     }
 
+    /** What went wrong, in one line for the table. */
+    private static String firstLine(Exception e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+    }
+
     private void fail(Exception e, String... keys) {
-        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage().lines().findFirst().orElse("");
+        String reason = firstLine(e);
         progress.say("FAILED %s: %s", String.join(", ", keys), reason);
         for (String key : keys) {
             report.put(key, Figure.failed(reason));
