@@ -23,6 +23,7 @@ import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.RetriableException;
 
 /**
  * An Apache Kafka node in KRaft mode (broker and controller), as its own JVM, from the jars of {@code stack/dist-kafka}:
@@ -257,16 +258,26 @@ public final class KafkaBroker {
     /**
      * Waits until every partition of the topics has a leader. A created topic is answered before its partitions are
      * led, and a producer that meets a partition without a leader holds its records until the leader comes or its
-     * delivery timeout ends: on a busy machine that can take long enough to fail a test or a first demo.
+     * delivery timeout ends: on a busy machine that can take long enough to fail a test or a first demo. A node whose
+     * metadata has not caught up with the creation yet is asked again.
      */
     private static void awaitLeaders(Admin admin, List<String> topics, Duration timeout)
             throws ExecutionException, InterruptedException, TimeoutException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             List<String> leaderless = new ArrayList<>();
-            for (var topic : admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
-                topic.partitions().stream().filter(partition -> partition.leader() == null || partition.leader().isEmpty())
-                        .forEach(partition -> leaderless.add(topic.name() + "-" + partition.partition()));
+            try {
+                for (var topic : admin.describeTopics(topics).allTopicNames().get(30, TimeUnit.SECONDS).values()) {
+                    topic.partitions().stream().filter(partition -> partition.leader() == null || partition.leader().isEmpty())
+                            .forEach(partition -> leaderless.add(topic.name() + "-" + partition.partition()));
+                }
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof RetriableException)) {
+                    throw e;
+                }
+                // A node that answers before the new topics reached its metadata says UnknownTopicOrPartition: seen
+                // with three nodes on a busy machine, right after the creation succeeded.
+                leaderless.add(e.getCause().getClass().getSimpleName());
             }
             if (leaderless.isEmpty()) {
                 return;
