@@ -20,9 +20,11 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -153,9 +155,18 @@ final class PipelineFigures {
      * @param stackCpuMicrosPerReading       the same for every process of the stack together
      * @param taskManagerCompilerShare       of the TaskManagers' CPU over the warm part, the share of their JIT
      *                                       compiler threads: how warm "warm" was
+     * @param cpuMicrosPerReadingByProcess   the stack's CPU per reading by process (its PID file's name), most first
      */
     record Drain(double readingsPerSecond, double warmReadingsPerSecond, double taskManagerCpuMicrosPerReading,
-                 double stackCpuMicrosPerReading, double taskManagerCompilerShare) {
+                 double stackCpuMicrosPerReading, double taskManagerCompilerShare, Map<String, Double> cpuMicrosPerReadingByProcess) {
+
+        /** "flink-taskmanager-1 14.2, postgres 9.1, ..." */
+        String describeProcesses() {
+            StringBuilder text = new StringBuilder();
+            cpuMicrosPerReadingByProcess.forEach((name, micros) ->
+                    text.append(text.isEmpty() ? "" : ", ").append(String.format("%s %.1f", name, micros)));
+            return text.toString();
+        }
     }
 
     /**
@@ -185,13 +196,18 @@ final class PipelineFigures {
             long warmStarted = System.nanoTime();
             long warmRead = flink.keyedRecordsRead(jobId);
             ProcessCpu.Sample taskManagersBefore = ProcessCpu.sample(flink.taskManagerProcesses());
-            ProcessCpu.Sample stackBefore = ProcessCpu.sample(stackProcesses());
+            Map<String, ProcessHandle> processes = stackProcesses();
+            Map<String, ProcessCpu.Sample> before = new HashMap<>();
+            processes.forEach((process, handle) -> before.put(process, ProcessCpu.sample(List.of(handle))));
             FlinkJobs.await(() -> flink.keyedRecordsRead(jobId) >= backlog.readings(), DRAIN_TIMEOUT, "job " + name + " to read the backlog");
             long warmEnded = System.nanoTime();
             ProcessCpu.Sample taskManagersAfter = ProcessCpu.sample(flink.taskManagerProcesses());
             long taskManagerNanos = taskManagersAfter.nanosSince(taskManagersBefore);
             long compilerNanos = taskManagersAfter.compilerNanosSince(taskManagersBefore);
-            long stackNanos = ProcessCpu.sample(stackProcesses()).nanosSince(stackBefore);
+            Map<String, Long> nanosByProcess = new HashMap<>();
+            processes.forEach((process, handle) ->
+                    nanosByProcess.put(process, ProcessCpu.sample(List.of(handle)).nanosSince(before.get(process))));
+            long stackNanos = nanosByProcess.values().stream().mapToLong(Long::longValue).sum();
             awaitCommitted(name, backlog.topic(), DRAIN_TIMEOUT);
             double seconds = (System.nanoTime() - started) / 1e9;
             if (realSinks) {
@@ -201,8 +217,12 @@ final class PipelineFigures {
                 }
             }
             long counted = backlog.readings() - warmRead;
+            Map<String, Double> microsByProcess = new LinkedHashMap<>();
+            nanosByProcess.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
+                    .forEach(entry -> microsByProcess.put(entry.getKey(), entry.getValue() / 1e3 / counted));
             return new Drain(backlog.readings() / seconds, counted / ((warmEnded - warmStarted) / 1e9),
-                    taskManagerNanos / 1e3 / counted, stackNanos / 1e3 / counted, (double) compilerNanos / Math.max(1, taskManagerNanos));
+                    taskManagerNanos / 1e3 / counted, stackNanos / 1e3 / counted, (double) compilerNanos / Math.max(1, taskManagerNanos),
+                    microsByProcess);
         } finally {
             flink.cancel(jobId);
         }
@@ -210,21 +230,28 @@ final class PipelineFigures {
 
     private static final Duration DRAIN_TIMEOUT = Duration.ofMinutes(30);
 
-    /** Every process the stack started (its PID files), with their children: PostgreSQL's backends among them. */
-    private List<ProcessHandle> stackProcesses() {
+    /**
+     * Every process the stack started, by the name of its PID file, each with its children (PostgreSQL's backends):
+     * a process that has ended is left out.
+     */
+    private Map<String, ProcessHandle> stackProcesses() {
+        Map<String, ProcessHandle> processes = new TreeMap<>();
         try (Stream<Path> pidFiles = Files.list(stack.layout().runDir())) {
-            return pidFiles.filter(file -> file.getFileName().toString().endsWith(".pid"))
-                    .flatMap(file -> {
-                        try {
-                            return ProcessHandle.of(Long.parseLong(Files.readString(file).trim())).stream();
-                        } catch (IOException | NumberFormatException e) {
-                            return Stream.empty();
-                        }
-                    })
-                    .toList();
+            for (Path file : (Iterable<Path>) pidFiles::iterator) {
+                String name = file.getFileName().toString();
+                if (name.endsWith(".pid")) {
+                    try {
+                        ProcessHandle.of(Long.parseLong(Files.readString(file).trim()))
+                                .ifPresent(process -> processes.put(name.substring(0, name.length() - ".pid".length()), process));
+                    } catch (IOException | NumberFormatException e) {
+                        // removed or half-written while the stack changed: not one of its processes now
+                    }
+                }
+            }
         } catch (IOException e) {
             throw new BenchException("cannot list the stack's processes in " + stack.layout().runDir() + ": " + e.getMessage(), e);
         }
+        return processes;
     }
 
     /**

@@ -186,6 +186,7 @@ public final class StackBench {
         Map<String, List<Double>> samples = new LinkedHashMap<>();
         Map<String, String> failures = new HashMap<>();
         List<Double> compilerShares = new ArrayList<>();
+        PipelineFigures.Drain lastRealDrain = null;
         for (int run = 1; run <= settings.runs(); run++) {
             for (Variant variant : variants) {
                 if (failures.containsKey(variant.warmKey())) {
@@ -201,8 +202,10 @@ public final class StackBench {
                         samples.computeIfAbsent(variant.coldKey(), key -> new ArrayList<>()).add(drain.readingsPerSecond());
                     }
                     samples.computeIfAbsent(variant.warmKey(), key -> new ArrayList<>()).add(drain.warmReadingsPerSecond());
+                    progress.say("  CPU per reading by process, in us: %s", drain.describeProcesses());
                     if (variant.warmKey().equals("pipeline_warm_readings_per_s")) {
                         compilerShares.add(drain.taskManagerCompilerShare());
+                        lastRealDrain = drain;
                         samples.computeIfAbsent("pipeline_cpu_us_per_reading", key -> new ArrayList<>()).add(drain.taskManagerCpuMicrosPerReading());
                         samples.computeIfAbsent("stack_cpu_us_per_reading", key -> new ArrayList<>()).add(drain.stackCpuMicrosPerReading());
                     }
@@ -226,6 +229,9 @@ public final class StackBench {
                 report.put(key, Figure.of(values));
             }
         });
+        if (lastRealDrain != null) {
+            report.note("pipeline drain, last run of the real job: CPU per reading by process, in us: " + lastRealDrain.describeProcesses());
+        }
         if (!compilerShares.isEmpty()) {
             report.note(String.format("pipeline drain: the TaskManagers' JIT compiler threads took %.0f%% of their CPU over the warm part "
                     + "(median of the runs; each job starts on fresh TaskManagers)", 100 * Figure.of(compilerShares).median()));
