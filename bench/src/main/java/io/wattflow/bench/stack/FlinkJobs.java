@@ -168,12 +168,17 @@ final class FlinkJobs {
     }
 
     static void await(BooleanSupplier condition, Duration timeout, String what) {
+        await(condition, timeout, Duration.ofMillis(100), what);
+    }
+
+    /** The same, asking every {@code poll}: each question to the JobManager costs it CPU the measured job shares. */
+    static void await(BooleanSupplier condition, Duration timeout, Duration poll, String what) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
                 throw new BenchException("gave up after " + timeout.toSeconds() + " s waiting for " + what);
             }
-            ManagedProcess.sleep(Duration.ofMillis(100));
+            ManagedProcess.sleep(poll);
         }
     }
 }
