@@ -5,6 +5,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -76,43 +77,58 @@ public record Ports(int kafka, int kafkaController, int postgres, int flinkRest,
      * next outgoing connection (to the object store, say) before the component that should listen there starts.
      */
     public static Ports ephemeral() {
-        int[] ports = new int[SETTINGS.size()];
-        Set<Integer> taken = new HashSet<>();
-        for (int i = 0; i < ports.length; i++) {
-            int width = i == index("WATTFLOW_FLINK_METRICS_PORT") ? 2 + FlinkCluster.TASK_MANAGERS
-                    : i == index("WATTFLOW_OBJECT_STORE_PORT") ? 2 : 1;
-            int first;
-            do {
-                first = freePortBlock(width);
-            } while (overlaps(taken, first, width));
-            for (int j = 0; j < width; j++) {
-                taken.add(first + j);
-            }
-            ports[i] = first;
-        }
-        return of(ports);
+        return allocate(Set.of());
     }
 
-    private static boolean overlaps(Set<Integer> taken, int first, int width) {
-        for (int j = 0; j < width; j++) {
-            if (taken.contains(first + j)) {
-                return true;
-            }
-        }
-        return false;
-    }
+    /** The components {@code up --ha} runs three of, each copy on the ports {@link #HA_PORT_STEP} above the last. */
+    static final Set<String> REPLICATED = Set.of("WATTFLOW_KAFKA_PORT", "WATTFLOW_KAFKA_CONTROLLER_PORT",
+            "WATTFLOW_KAFKA_METRICS_PORT", "WATTFLOW_API_PORT", "WATTFLOW_FLINK_PORT", "WATTFLOW_FLINK_RPC_PORT", "WATTFLOW_PG_PORT",
+            "WATTFLOW_PATRONI_PORT", "WATTFLOW_ZOOKEEPER_PORT");
 
     /**
      * Free ports for {@code up --ha}: as {@link #ephemeral()}, with the ports of replicated components chosen so that
-     * the other copies' ports ({@link #HA_PORT_STEP} and twice that above) are free too.
+     * the other copies' ports ({@link #HA_PORT_STEP} and twice that above) are free too, and no port of any copy is
+     * another component's.
      */
     public static Ports ephemeralHighlyAvailable() {
-        int[] ports = ephemeral().values();
-        for (String variable : List.of("WATTFLOW_KAFKA_PORT", "WATTFLOW_KAFKA_CONTROLLER_PORT", "WATTFLOW_KAFKA_METRICS_PORT",
-                "WATTFLOW_API_PORT", "WATTFLOW_FLINK_PORT", "WATTFLOW_FLINK_RPC_PORT", "WATTFLOW_PG_PORT", "WATTFLOW_PATRONI_PORT")) {
-            ports[index(variable)] = freeSpacedPorts(HA_PORT_STEP, 3, 1);
+        return allocate(REPLICATED);
+    }
+
+    /** Every port each component will listen on, from its first: {@code count} blocks of {@code width}, {@code step} apart. */
+    record Span(int step, int count, int width) {
+        List<Integer> ports(int first) {
+            List<Integer> ports = new ArrayList<>();
+            for (int i = 0; i < count; i++) {
+                for (int j = 0; j < width; j++) {
+                    ports.add(first + i * step + j);
+                }
+            }
+            return ports;
         }
-        ports[index("WATTFLOW_ZOOKEEPER_PORT")] = freeSpacedPorts(HA_PORT_STEP, ZooKeeperEnsemble.NODES, 3);
+    }
+
+    static Span span(String variable, boolean replicated) {
+        int width = variable.equals("WATTFLOW_FLINK_METRICS_PORT") ? 2 + FlinkCluster.TASK_MANAGERS
+                : variable.equals("WATTFLOW_OBJECT_STORE_PORT") ? 2
+                : variable.equals("WATTFLOW_ZOOKEEPER_PORT") && replicated ? 3 : 1;
+        int count = !replicated ? 1 : variable.equals("WATTFLOW_ZOOKEEPER_PORT") ? ZooKeeperEnsemble.NODES : 3;
+        return new Span(replicated ? HA_PORT_STEP : 1, count, width);
+    }
+
+    /** Free ports for every component, the replicated ones with room for their copies; no port used twice. */
+    private static Ports allocate(Set<String> replicated) {
+        int[] ports = new int[SETTINGS.size()];
+        Set<Integer> taken = new HashSet<>();
+        for (int i = 0; i < ports.length; i++) {
+            String variable = SETTINGS.get(i).variable();
+            Span span = span(variable, replicated.contains(variable));
+            int first;
+            do {
+                first = freeSpacedPorts(span.step(), span.count(), span.width());
+            } while (span.ports(first).stream().anyMatch(taken::contains));
+            taken.addAll(span.ports(first));
+            ports[i] = first;
+        }
         return of(ports);
     }
 
