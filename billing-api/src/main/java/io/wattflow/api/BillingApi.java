@@ -25,6 +25,9 @@ import io.wattflow.api.customer.CustomerService;
 import io.wattflow.api.idempotency.IdempotencyKeys;
 import io.wattflow.api.observability.RequestMetrics;
 import io.wattflow.api.problem.ProblemResponses;
+import io.wattflow.api.quality.CompletenessRepository;
+import io.wattflow.api.quality.CompletenessRoutes;
+import io.wattflow.api.quality.CompletenessService;
 import io.wattflow.api.report.ConsumptionReport;
 import io.wattflow.api.report.ReportRoutes;
 import io.wattflow.api.resilience.DatabaseGuard;
@@ -105,6 +108,7 @@ public final class BillingApi {
                 new UsageRoutes(new UsageService(new UsageRepository(dataSource)), customers, database,
                         new StaleCache<>(USAGE_CACHE_BYTES, Duration.ofMinutes(10), config.usageFreshFor(), UsageReport::approximateBytes))::register,
                 new ReportRoutes(new ConsumptionReport(dataSource, customers), database)::register,
+                new CompletenessRoutes(new CompletenessService(new CompletenessRepository(dataSource)), database)::register,
                 new TariffRoutes(new TariffService(dataSource, tariffRepository))::register,
                 new CustomerRoutes(customers, database,
                         new StaleCache<>(PREVIEW_CACHE_BYTES, Duration.ofMinutes(10), Duration.ZERO, Bill::approximateBytes))::register,

@@ -9,6 +9,8 @@ import io.wattflow.client.WattflowClient;
 import io.wattflow.client.WattflowProblem;
 import io.wattflow.client.model.Assignment;
 import io.wattflow.client.model.Bill;
+import io.wattflow.client.model.FleetCompleteness;
+import io.wattflow.client.model.MeterCompleteness;
 import io.wattflow.client.model.BillingRun;
 import io.wattflow.client.model.BillingRunInvoicesInner;
 import io.wattflow.client.model.CreateCustomer;
@@ -124,6 +126,14 @@ class GeneratedClientIT {
         assertThat(bill.getTotalKwh()).isEqualByComparingTo("28.800000");
         assertThat(call("getConsumptionReport", admin, () -> admin.reports().getConsumptionReport("2026-11", "customer", 10, 0)).getRows())
                 .extracting(row -> row.getCustomerId()).contains("C-GC");
+        MeterCompleteness completeness = call("getMeterCompleteness", admin, () -> admin.quality().getMeterCompleteness("MTR-GC", "2026-11-30",
+                "2026-12-02", "UTC", "import"));
+        assertThat(completeness.getDays()).extracting(day -> day.getDate() + " " + day.getActual() + "/" + day.getExpected())
+                .containsExactly("2026-11-30 96/96", "2026-12-01 0/96");
+        FleetCompleteness fleet = call("getFleetCompleteness", admin, () -> admin.quality().getFleetCompleteness("2026-12-01", "UTC", "import",
+                null, 10, 0));
+        assertThat(fleet.getRows()).filteredOn(row -> row.getMeterId().equals("MTR-GC")).singleElement()
+                .satisfies(row -> assertThat(row.getActualPercent()).isEqualByComparingTo("0"));
 
         BillingRun started = call("startBillingRun", admin, () -> admin.invoicing().startBillingRun(new StartRun().period("2026-11"),
                 WattflowClient.newIdempotencyKey()));

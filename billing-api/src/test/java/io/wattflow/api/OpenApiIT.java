@@ -148,6 +148,10 @@ class OpenApiIT {
         checkAgainstDocument("get", "/api/v1/customers/{customerId}", get("/api/v1/customers/nobody"));
         checkAgainstDocument("get", "/api/v1/customers/{customerId}/usage", get("/api/v1/customers/C-OA/usage?from=2026-11-01&to=2026-11-03"));
         checkAgainstDocument("get", "/api/v1/reports/consumption", get("/api/v1/reports/consumption?period=2026-11"));
+        checkAgainstDocument("get", "/api/v1/meters/{meterId}/completeness", get("/api/v1/meters/MTR-OA/completeness?from=2026-11-02&to=2026-11-03"));
+        checkAgainstDocument("get", "/api/v1/meters/{meterId}/completeness", get("/api/v1/meters/MTR-OA/completeness?from=2026-11-02"));
+        checkAgainstDocument("get", "/api/v1/reports/completeness", get("/api/v1/reports/completeness?date=2026-11-02&threshold=50"));
+        checkAgainstDocument("get", "/api/v1/reports/completeness", get("/api/v1/reports/completeness?date=1900-01-01"));
         HttpResponse<String> run = send("POST", "/api/v1/billing-runs", "{\"period\":\"2026-11\"}");
         checkAgainstDocument("post", "/api/v1/billing-runs", run);
         String runId = BillingApi.objectMapper().readTree(run.body()).get("id").asText();

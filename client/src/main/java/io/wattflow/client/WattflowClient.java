@@ -7,6 +7,7 @@ import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import io.wattflow.client.api.CustomersApi;
 import io.wattflow.client.api.InvoicingApi;
+import io.wattflow.client.api.QualityApi;
 import io.wattflow.client.api.ReportsApi;
 import io.wattflow.client.api.ServiceApi;
 import io.wattflow.client.api.TariffsApi;
@@ -45,6 +46,7 @@ public final class WattflowClient {
     private final TariffsApi tariffs;
     private final InvoicingApi invoicing;
     private final ReportsApi reports;
+    private final QualityApi quality;
     private final TokensApi tokens;
 
     private WattflowClient(Builder builder) {
@@ -71,6 +73,7 @@ public final class WattflowClient {
         this.tariffs = new TariffsApi(api);
         this.invoicing = new InvoicingApi(api);
         this.reports = new ReportsApi(api);
+        this.quality = new QualityApi(api);
         this.tokens = new TokensApi(api);
     }
 
@@ -118,6 +121,10 @@ public final class WattflowClient {
 
     public ReportsApi reports() {
         return reports;
+    }
+
+    public QualityApi quality() {
+        return quality;
     }
 
     public TokensApi tokens() {

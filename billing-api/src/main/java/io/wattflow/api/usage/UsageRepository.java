@@ -56,7 +56,7 @@ public final class UsageRepository {
      * both; a fixed offset does not: PostgreSQL reads '+05:00' or 'UTC+05:00' as a POSIX zone, whose offsets count
      * west of Greenwich, so Java's +05:00 is PostgreSQL's 'UTC-05:00'.
      */
-    static String postgresZone(ZoneId zone) {
+    public static String postgresZone(ZoneId zone) {
         ZoneId normalized = zone.normalized();
         if (normalized instanceof ZoneOffset offset) {
             if (offset.getTotalSeconds() == 0) {
