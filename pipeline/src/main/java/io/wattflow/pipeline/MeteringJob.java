@@ -141,7 +141,7 @@ public final class MeteringJob {
     public static Sinks productionSinks(PipelineConfig config) {
         String password = config.postgresPassword();
         InfluxDbSink.Settings influx = new InfluxDbSink.Settings(config.get(PipelineConfig.INFLUX_URL), config.influxToken(),
-                config.get(PipelineConfig.INFLUX_ORG), config.get(PipelineConfig.INFLUX_BUCKET), config.batchSize(),
+                config.get(PipelineConfig.INFLUX_ORG), config.get(PipelineConfig.INFLUX_BUCKET), config.influxBatchSize(),
                 config.batchInterval().toMillis());
         return new Sinks(
                 UsageTableSink.create(config.get(PipelineConfig.POSTGRES_URL), config.get(PipelineConfig.POSTGRES_USER),

@@ -44,7 +44,8 @@ public final class PipelineConfig {
     public static final Option MAX_POWER_KW = new Option("max-power-kw", "", "Maximum power per meter class, as prefix=kW pairs (e.g. HH-=100,CI-=5000): a register advance faster than this is rejected (implausible_register) and does not move the meter's baseline. A meter's class is the longest configured prefix of its id; other meters use --max-average-kw.");
     public static final Option MAX_REGISTER_SPAN = new Option("max-register-span", "400d", "Longest register span that is billed: the consumption between two register values further apart is not spread over buckets (the later value is a new baseline, counted in registerGapsNotBilled). Bounds the buckets one reading can touch.");
     public static final Option REGISTER_CAPACITIES = new Option("register-capacities", "", "Register capacity per meter class, as prefix=kWh pairs (e.g. MTR-=100000,GW-=1000000): a register that drops is a rollover, not a reset, when wrapping at that capacity is plausible. A meter's class is the longest configured prefix of its id.");
-    public static final Option SINK_BATCH_SIZE = new Option("sink.batch-size", "1000", "Rows per JDBC batch and points per InfluxDB write.");
+    public static final Option SINK_BATCH_SIZE = new Option("sink.batch-size", "1000", "Rows per JDBC batch.");
+    public static final Option INFLUX_BATCH_SIZE = new Option("influx.batch-size", "5000", "Points per InfluxDB write (one HTTP request, one commit in QuestDB).");
     public static final Option SINK_BATCH_INTERVAL = new Option("sink.batch-interval", "500ms", "Longest time a row or point waits before it is written.");
     public static final Option JOB_NAME = new Option("job.name", "wattflow-metering", "Name of the job on the cluster.");
     public static final Option RESYNC = new Option("resync", "false", "true: when the job starts or restores, it writes the total of every bucket its state holds again (after a PostgreSQL restore to a moment before the job's checkpoint; the upserts are absolute, so this is idempotent).");
@@ -52,7 +53,8 @@ public final class PipelineConfig {
     public static final List<Option> OPTIONS = List.of(KAFKA_BOOTSTRAP, READINGS_TOPIC, DEAD_LETTER_TOPIC, GROUP_ID,
             TRANSACTIONAL_ID_PREFIX, DEAD_LETTER_MAX_BYTES, TRANSACTION_TIMEOUT, POSTGRES_URL, POSTGRES_USER, POSTGRES_PASSWORD_FILE, INFLUX_URL,
             INFLUX_ORG, INFLUX_BUCKET, INFLUX_TOKEN_FILE, CHECKPOINT_INTERVAL, LATENESS_HORIZON, MAX_FUTURE_SKEW,
-            MAX_INTERVAL, MAX_AVERAGE_KW, MAX_POWER_KW, MAX_REGISTER_SPAN, REGISTER_CAPACITIES, SINK_BATCH_SIZE, SINK_BATCH_INTERVAL, JOB_NAME, RESYNC);
+            MAX_INTERVAL, MAX_AVERAGE_KW, MAX_POWER_KW, MAX_REGISTER_SPAN, REGISTER_CAPACITIES, SINK_BATCH_SIZE, INFLUX_BATCH_SIZE, SINK_BATCH_INTERVAL, JOB_NAME,
+            RESYNC);
 
     private final Map<String, String> values;
 
@@ -118,6 +120,10 @@ public final class PipelineConfig {
 
     public int batchSize() {
         return (int) number(SINK_BATCH_SIZE);
+    }
+
+    public int influxBatchSize() {
+        return (int) number(INFLUX_BATCH_SIZE);
     }
 
     public Duration batchInterval() {

@@ -44,18 +44,17 @@ public final class InfluxLines {
                 .addField("meters", bucket.meters).addField("average_kw", averageKilowatts).time(bucket.bucketStartMillis, PRECISION);
     }
 
-    static String key(Point point, long timeMillis) {
+    /**
+     * The point's line and its key (measurement and tags as the line escapes them, then the time). The line is
+     * rendered once per point: rendering escapes, sorts the tags and formats the fields.
+     */
+    static Line line(Point point, long timeMillis) {
         String line = point.toLineProtocol();
-        return line.substring(0, line.indexOf(' ')) + " " + timeMillis;
+        return new Line(line.substring(0, line.indexOf(' ')) + " " + timeMillis, line);
     }
 
-    public static final Mapper<UsageBucket> ENERGY = bucket -> {
-        Point point = energy(bucket.meterId, bucket.channel, bucket.bucketStartMillis, bucket.energyMilliWattHours);
-        return new Line(key(point, bucket.bucketStartMillis), point.toLineProtocol());
-    };
+    public static final Mapper<UsageBucket> ENERGY = bucket ->
+            line(energy(bucket.meterId, bucket.channel, bucket.bucketStartMillis, bucket.energyMilliWattHours), bucket.bucketStartMillis);
 
-    public static final Mapper<FleetBucket> FLEET = bucket -> {
-        Point point = fleet(bucket);
-        return new Line(key(point, bucket.bucketStartMillis), point.toLineProtocol());
-    };
+    public static final Mapper<FleetBucket> FLEET = bucket -> line(fleet(bucket), bucket.bucketStartMillis);
 }

@@ -1,6 +1,5 @@
 package io.wattflow.pipeline.sink;
 
-import com.influxdb.client.write.Point;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -75,8 +74,8 @@ public final class PendingPoints {
                             String channel = in.readUTF();
                             long bucketStart = in.readLong();
                             long energy = in.readLong();
-                            Point point = InfluxLines.energy(meterId, channel, bucketStart, energy);
-                            points.put(InfluxLines.key(point, bucketStart), point.toLineProtocol());
+                            InfluxLines.Line line = InfluxLines.line(InfluxLines.energy(meterId, channel, bucketStart, energy), bucketStart);
+                            points.put(line.key(), line.line());
                         }
                         case 2 -> points.put(in.readUTF(), in.readUTF());
                         default -> throw new IOException("unknown version " + version + " of the InfluxDB writer state");
