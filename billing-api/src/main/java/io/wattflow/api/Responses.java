@@ -11,6 +11,10 @@ public final class Responses {
     private Responses() {
     }
 
+    public static final String JSON = "application/json";
+    public static final String CSV = "text/csv";
+    public static final String ATOM = "application/atom+xml";
+
     /**
      * CSV only when the client prefers it: {@code Accept: text/csv}, or text/csv at a higher quality than JSON. A client
      * that accepts both equally (generated clients list every type the document names) gets JSON.
@@ -20,11 +24,23 @@ public final class Responses {
     }
 
     static boolean prefersCsv(String accept) {
+        return preferredType(accept, List.of(JSON, CSV)).equals(CSV);
+    }
+
+    /** Of JSON, CSV and Atom, the one the client prefers; JSON when it accepts several equally. */
+    public static String preferredOfJsonCsvAtom(Context ctx) {
+        return preferredType(ctx.header("Accept"), List.of(JSON, CSV, ATOM));
+    }
+
+    /**
+     * The offered type the Accept header weighs highest; the first offered (the default) wins ties, and answers an
+     * absent, oversized or wildcard-only header.
+     */
+    static String preferredType(String accept, List<String> offered) {
         if (accept == null || accept.length() > 1_000) {
-            return false;
+            return offered.get(0);
         }
-        int csv = 0;
-        int json = 0;
+        int[] best = new int[offered.size()];
         for (String range : accept.split(",", 50)) {
             String[] parts = range.split(";");
             String type = parts[0].strip().toLowerCase(Locale.ROOT);
@@ -35,13 +51,18 @@ public final class Responses {
                     quality = quality(parameter.substring(2));
                 }
             }
-            if (type.equals("text/csv")) {
-                csv = Math.max(csv, quality);
-            } else if (type.equals("application/json")) {
-                json = Math.max(json, quality);
+            int index = offered.indexOf(type);
+            if (index >= 0) {
+                best[index] = Math.max(best[index], quality);
             }
         }
-        return csv > json;
+        int chosen = 0;
+        for (int i = 1; i < best.length; i++) {
+            if (best[i] > best[chosen]) {
+                chosen = i;
+            }
+        }
+        return offered.get(chosen);
     }
 
     /** An RFC 9110 weight, 0 to 1 with up to three decimals, in thousandths; anything else counts as 0. */

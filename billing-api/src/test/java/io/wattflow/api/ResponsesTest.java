@@ -2,6 +2,7 @@ package io.wattflow.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ResponsesTest {
@@ -21,5 +22,18 @@ class ResponsesTest {
         assertThat(Responses.prefersCsv("text/csv;q=2")).isFalse(); // not a weight: counts as 0
         assertThat(Responses.prefersCsv("text/csv;q=0.001")).isTrue();
         assertThat(Responses.prefersCsv("x".repeat(2_000) + ", text/csv")).isFalse(); // absurd headers are not parsed
+    }
+
+    @Test
+    void ofJsonCsvAndAtomTheHighestWeightWinsAndJsonWinsTies() {
+        List<String> offered = List.of(Responses.JSON, Responses.CSV, Responses.ATOM);
+
+        assertThat(Responses.preferredType("application/atom+xml", offered)).isEqualTo(Responses.ATOM);
+        assertThat(Responses.preferredType("application/atom+xml, text/csv;q=0.5", offered)).isEqualTo(Responses.ATOM);
+        assertThat(Responses.preferredType("application/atom+xml;q=0.5, text/csv", offered)).isEqualTo(Responses.CSV);
+        assertThat(Responses.preferredType("application/json, text/csv, application/atom+xml", offered)).isEqualTo(Responses.JSON);
+        assertThat(Responses.preferredType("text/csv, application/atom+xml", offered)).isEqualTo(Responses.CSV); // the earlier offer wins a tie
+        assertThat(Responses.preferredType("application/xml", offered)).isEqualTo(Responses.JSON);
+        assertThat(Responses.preferredType(null, offered)).isEqualTo(Responses.JSON);
     }
 }
