@@ -85,6 +85,21 @@ public final class LoadGenerator {
         return new Options(values.get("bootstrap"), values.get("topic"), settings, rate);
     }
 
+    /** How readings are produced, by the generator and by file imports: every record acknowledged by all replicas, once. */
+    public static Properties producerProperties(String bootstrap) {
+        Properties properties = new Properties();
+        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        properties.put(ProducerConfig.ACKS_CONFIG, "all");
+        properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        properties.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        properties.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        properties.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
+        // A record waits this long for a broker that is slow (a busy machine, a leader moving) before the run fails:
+        // readings are kept, so patience costs nothing but a later answer
+        properties.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 300_000);
+        return properties;
+    }
+
     /** What a run produced. */
     public record Summary(GeneratorSettings settings, long records, long validReadings, long malformed, long totalMilliWattHours,
                           Duration took) {
@@ -101,16 +116,7 @@ public final class LoadGenerator {
      * interrupt stops it: what was sent is flushed, then it throws.
      */
     public static Summary produce(Options options) {
-        Properties properties = new Properties();
-        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, options.bootstrap());
-        properties.put(ProducerConfig.ACKS_CONFIG, "all");
-        properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        properties.put(ProducerConfig.LINGER_MS_CONFIG, 5);
-        properties.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        properties.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
-        // A record waits this long for a broker that is slow (a busy machine, a leader moving) before the run fails:
-        // readings are kept, so patience costs nothing but a later answer
-        properties.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 300_000);
+        Properties properties = producerProperties(options.bootstrap());
         ReadingGenerator generator = new ReadingGenerator(options.settings());
         AtomicReference<Exception> failure = new AtomicReference<>();
         long started = System.nanoTime();

@@ -2,6 +2,8 @@ package io.wattflow.stack;
 
 import io.wattflow.loadgen.GeneratorSettings;
 import io.wattflow.loadgen.LoadGenerator;
+import io.wattflow.loadgen.importing.CsvReadings;
+import io.wattflow.loadgen.importing.ReadingImport;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.math.BigDecimal;
@@ -85,6 +87,7 @@ public final class Launcher {
         handlers.put("submit", this::submit);
         handlers.put("flink", args -> stack.flink().cli(List.of(args), true, null));
         handlers.put("produce", args -> done(() -> produce(args)));
+        handlers.put("import", this::importReadings);
         handlers.put("console-producer", args -> kafkaTool("org.apache.kafka.tools.ConsoleProducer", args));
         handlers.put("console-consumer", args -> kafkaTool("org.apache.kafka.tools.consumer.ConsoleConsumer", args));
         handlers.put("check", args -> check());
@@ -356,6 +359,42 @@ public final class Launcher {
         LoadGenerator.Summary summary = LoadGenerator.produce(options);
         out.println(summary.describe());
         return summary;
+    }
+
+    /**
+     * {@code import FILE [--topic readings]}: a CSV or NEM12 file's readings into the readings topic. Exit 0 when every
+     * row gave a reading, 1 when some were bad (listed with their line numbers; the others were imported).
+     */
+    int importReadings(String[] args) {
+        String topic = "readings";
+        Path file = null;
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--topic") && i + 1 < args.length) {
+                topic = args[++i];
+            } else if (file == null && !args[i].startsWith("--")) {
+                file = Path.of(args[i]);
+            } else {
+                throw new IllegalArgumentException("usage: bin/wattflow import FILE [--topic readings] (FILE: the project's CSV or NEM12)");
+            }
+        }
+        if (file == null) {
+            throw new IllegalArgumentException("usage: bin/wattflow import FILE [--topic readings] (FILE: the project's CSV or NEM12)");
+        }
+        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
+            throw new IllegalArgumentException("cannot read " + file + ": give the path of a CSV or NEM12 file");
+        }
+        requireKafka();
+        try {
+            ReadingImport.Summary summary = ReadingImport.importFile(file, stack.kafka().bootstrapServers(), topic, System.err);
+            out.println(summary.describe(file));
+            return summary.badRows() == 0 ? 0 : 1;
+        } catch (CsvReadings.BadHeader e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage());
+        } catch (IllegalStateException e) {
+            throw new StackException(e.getMessage(), e);
+        } catch (IOException e) {
+            throw new StackException("cannot read " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** Runs one of Kafka's stock tools against the stack's broker, with the terminal as its input and output. */
