@@ -53,6 +53,18 @@ final class BoundedLines {
         return new Line(number, buffer.toString(), tooLong);
     }
 
+    /** The next line that is not blank and within the bound; a longer one is reported to the sink as a bad row. */
+    Line nextRow(ReadingSink sink) throws IOException {
+        for (Line line = next(); line != null; line = next()) {
+            if (line.tooLong()) {
+                sink.badRow(new BadRow(line.number(), "longer than " + MAX_LINE_CHARS + " characters"));
+            } else if (!line.text().isBlank()) {
+                return line;
+            }
+        }
+        return null;
+    }
+
     private int read() throws IOException {
         if (pushedBack != -2) {
             int c = pushedBack;

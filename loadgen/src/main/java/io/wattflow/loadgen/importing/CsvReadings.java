@@ -56,14 +56,7 @@ public final class CsvReadings {
         if (!header.contains("meterId")) {
             throw new BadHeader("line 1: the header has no meterId column");
         }
-        for (BoundedLines.Line line = lines.next(); line != null; line = lines.next()) {
-            if (line.text().isBlank()) {
-                continue;
-            }
-            if (line.tooLong()) {
-                sink.badRow(new BadRow(line.number(), "longer than " + BoundedLines.MAX_LINE_CHARS + " characters"));
-                continue;
-            }
+        for (BoundedLines.Line line = lines.nextRow(sink); line != null; line = lines.nextRow(sink)) {
             try {
                 List<String> values = fields(line.text());
                 if (values.size() != header.size()) {

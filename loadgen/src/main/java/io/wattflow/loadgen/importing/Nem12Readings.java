@@ -69,14 +69,7 @@ public final class Nem12Readings {
         Stream stream = null;
         Day day = null;
         boolean ended = false;
-        for (BoundedLines.Line line = lines.next(); line != null; line = lines.next()) {
-            if (line.text().isBlank()) {
-                continue;
-            }
-            if (line.tooLong()) {
-                sink.badRow(new BadRow(line.number(), "longer than " + BoundedLines.MAX_LINE_CHARS + " characters"));
-                continue;
-            }
+        for (BoundedLines.Line line = lines.nextRow(sink); line != null; line = lines.nextRow(sink)) {
             String[] fields = line.text().split(",", -1);
             String record = fields[0].strip();
             if (!record.equals("400") && day != null) {
