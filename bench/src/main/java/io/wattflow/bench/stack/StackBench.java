@@ -257,7 +257,7 @@ public final class StackBench {
         try {
             progress.say("warm-up (not counted): %,d readings/s for %d s, then until the job has worked it off ...", settings.steadyRate(),
                     STEADY_WARM_UP.toSeconds());
-            steady.warmUp(jobId, STEADY_WARM_UP);
+            steady.warmUp(STEADY_JOB, STEADY_WARM_UP);
         } catch (Exception e) {
             fail(e, "latency_p50_ms", "latency_p99_ms", "recovery_running_s", "recovery_caught_up_s");
             return;
@@ -293,7 +293,7 @@ public final class StackBench {
                     progress.say("a fresh job on fresh TaskManagers for the next kill, warmed up as the first: %d s of load, not counted ...",
                             STEADY_WARM_UP.toSeconds());
                     jobId = startSteadyJob(flink, pipeline, group);
-                    steady.warmUp(jobId, STEADY_WARM_UP);
+                    steady.warmUp(group, STEADY_WARM_UP);
                 }
                 progress.say("recovery run %d/%d: %,d readings/s, kill -9 of a TaskManager once the job keeps up ...", run, settings.runs(),
                         settings.steadyRate());
