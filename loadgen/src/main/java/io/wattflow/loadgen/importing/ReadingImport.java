@@ -31,8 +31,13 @@ public final class ReadingImport {
     /** What an import did. */
     public record Summary(String format, long readings, long badRows, long intervalsWithoutData) {
         public String describe(Path file) {
-            return "imported " + readings + " readings from " + file + " (" + format + ")" + (badRows == 0 ? "" : "; " + badRows + " bad rows not imported")
-                    + (intervalsWithoutData == 0 ? "" : "; " + intervalsWithoutData + " intervals without data (quality N) skipped");
+            return "imported " + count(readings, "reading") + " from " + file + " (" + format + ")"
+                    + (badRows == 0 ? "" : "; " + count(badRows, "bad row") + " not imported")
+                    + (intervalsWithoutData == 0 ? "" : "; " + count(intervalsWithoutData, "interval") + " without data (quality N) skipped");
+        }
+
+        private static String count(long number, String noun) {
+            return number + " " + noun + (number == 1 ? "" : "s");
         }
     }
 
